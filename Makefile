@@ -1,0 +1,46 @@
+# README command 1: `make demo`.  README command 2: `make test` (what .ci/run calls).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+PYTHON ?= python3
+
+.PHONY: setup setup-test demo test test-python test-dbt-lint test-sdk bench lint clean
+
+# The Python environment: one editable install of this repo with its dev extras.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+# Test-only system pieces: Debian's chromium for Playwright, the SDK's npm packages.
+setup-test: setup
+	scripts/setup-test.sh
+
+demo: setup
+	$(BIN)/clickstream-demo
+
+test: setup-test test-python test-dbt-lint test-sdk
+
+test-python:
+	$(PY) -m pytest
+
+test-dbt-lint:
+	$(BIN)/sqlfluff lint dbt/models dbt/tests dbt/macros
+
+test-sdk:
+	cd sdk && npm test
+
+bench: setup
+	$(BIN)/pip install -q -e '.[bench]'
+	for script in bench/bench_*.py; do $(PY) $$script; done
+
+lint: setup
+	$(BIN)/sqlfluff lint dbt/models dbt/tests dbt/macros
+
+clean:
+	rm -rf $(VENV) .clickstream dbt/target dbt/logs sdk/node_modules sdk/dist
