@@ -1,1 +1,1 @@
-"""loader"""
+"""clickstream-load: raw objects -> PostgreSQL raw tables, exactly once."""
