@@ -17,3 +17,10 @@ if [ -f sdk/package-lock.json ]; then
         (cd sdk && npm ci --no-audit --no-fund --loglevel=error)
     fi
 fi
+
+# checkov pins its own dependency versions: it gets a venv of its own so it cannot disturb ours.
+if [ ! -x .venv-checkov/bin/checkov ]; then
+    echo "setup-test: installing checkov into .venv-checkov"
+    python3 -m venv .venv-checkov
+    .venv-checkov/bin/pip install -q checkov
+fi
