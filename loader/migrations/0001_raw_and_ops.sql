@@ -25,7 +25,7 @@ create table if not exists raw.events (
     request_id text,
     payload jsonb not null,
     _load_id bigint not null,
-    _loaded_at timestamptz not null,
+    _loaded_at timestamptz not null default now(),
     _source_key text not null,
     _line_no integer not null
 );
@@ -40,7 +40,7 @@ create table if not exists raw.rejected_events (
     event_id text,
     payload jsonb,
     _load_id bigint not null,
-    _loaded_at timestamptz not null,
+    _loaded_at timestamptz not null default now(),
     _source_key text not null,
     _line_no integer not null
 );
@@ -52,7 +52,7 @@ create table if not exists raw.quarantine (
     reason text not null,
     raw_line text not null,
     _load_id bigint not null,
-    _loaded_at timestamptz not null
+    _loaded_at timestamptz not null default now()
 );
 
 -- One row per clickstream-load run.
@@ -60,7 +60,7 @@ create table if not exists ops.load_runs (
     load_id bigint generated always as identity primary key,
     started_at timestamptz not null default now(),
     finished_at timestamptz,
-    status text not null default 'running',  -- running | succeeded | partial | failed
+    status text not null default 'running',  -- running | succeeded | partial | failed | aborted
     source_uri text,
     since_at timestamptz,
     until_at timestamptz,
@@ -84,9 +84,11 @@ create table if not exists ops.loaded_objects (
     loaded_at timestamptz not null default now(),
     rows bigint not null default 0,
     quarantined bigint not null default 0,
-    status text not null default 'loaded',  -- loaded | corrupt
+    status text not null default 'loaded',  -- loaded | corrupt (bad gzip: final) | failed (PostgreSQL refused rows: retried)
     error text
 );
+-- The loader reads the manifest for the listed hour partitions only.
+create index if not exists loaded_objects_partition_hour_idx on ops.loaded_objects (partition_hour);
 
 -- dbt results stored by the hourly job: one row per dbt invocation and per node.
 create table if not exists ops.dbt_invocations (
