@@ -1,0 +1,177 @@
+"""Product Performance: views, add-to-carts, purchases, revenue and rates per product and category, top and
+bottom products, top searches."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pandas as pd
+from shiny import module, reactive, render, ui
+
+import components
+import plots
+import queries
+from modules.common import ok_version, problem_of, ready
+from shared import DataVersion, Filters, fmt_int, fmt_money, fmt_pct, ratio
+
+MEASURES = ["product_views", "add_to_carts", "purchases", "quantity", "revenue"]
+TOP_N = 10
+
+
+@module.ui
+def products_ui():
+    def table_card(title: str, output_id: str, download_id: str):
+        return ui.card(
+            ui.card_header(title, ui.download_button(download_id, "Download CSV", class_="btn-sm")),
+            ui.output_data_frame(output_id),
+        )
+
+    return ui.div(
+        ui.output_ui("notice"),
+        ui.div(
+            ui.output_ui("kpis"),
+            ui.layout_columns(
+                ui.card(ui.output_ui("category_chart")),
+                ui.card(ui.output_ui("top_chart")),
+                col_widths=[6, 6],
+            ),
+            ui.layout_columns(
+                table_card("Top products by revenue", "top_table", "download_top"),
+                table_card("Bottom products by views", "bottom_table", "download_bottom"),
+                col_widths=[6, 6],
+            ),
+            ui.layout_columns(
+                table_card("Categories", "category_table", "download_categories"),
+                table_card("Top searches", "search_table", "download_searches"),
+                col_widths=[6, 6],
+            ),
+            class_="page-body",
+        ),
+        class_="dashboard-page",
+        data_page="products",
+    )
+
+
+def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    views = out["product_views"].astype(float).where(out["product_views"] > 0)
+    carts = out["add_to_carts"].astype(float).where(out["add_to_carts"] > 0)
+    out["add_to_cart_rate"] = (out["add_to_carts"].astype(float) / views).round(4)
+    out["cart_to_purchase_rate"] = (out["purchases"].astype(float) / carts).round(4)
+    out["revenue"] = out["revenue"].astype(float).round(2)
+    return out
+
+
+def by_category(frame: pd.DataFrame) -> pd.DataFrame:
+    grouped = frame.groupby("category", as_index=False, dropna=False)[MEASURES].sum()
+    return with_rates(grouped).sort_values("revenue", ascending=False)
+
+
+@module.server
+def products_server(input, output, session, filters: Callable[[], Filters], version: Callable[[], DataVersion]):
+    @reactive.calc
+    def page():
+        def load():
+            v = ok_version(version())
+            f = filters()
+            return {
+                "current": with_rates(queries.products(f, v)),
+                "previous": queries.products(f.previous(), v),
+                "searches": queries.search_terms(f, v),
+            }
+
+        return components.attempt(load)
+
+    @render.ui
+    def notice():
+        return components.notice(problem_of(page()))
+
+    @render.ui
+    def kpis():
+        data = ready(page())
+        now, before = data["current"], data["previous"]
+
+        def total(frame, column):
+            return float(frame[column].sum()) if len(frame) else 0.0
+
+        d = components.delta
+        return ui.layout_column_wrap(
+            components.kpi("Product views", "product_views", fmt_int(total(now, "product_views")),
+                           d(total(now, "product_views"), total(before, "product_views"))),
+            components.kpi("Add-to-carts", "add_to_carts", fmt_int(total(now, "add_to_carts")),
+                           d(total(now, "add_to_carts"), total(before, "add_to_carts"))),
+            components.kpi("Units purchased", "units_purchased", fmt_int(total(now, "quantity")),
+                           d(total(now, "quantity"), total(before, "quantity"))),
+            components.kpi("Product revenue", "product_revenue", fmt_money(total(now, "revenue")),
+                           d(total(now, "revenue"), total(before, "revenue"))),
+            components.kpi("Add-to-cart rate", "add_to_cart_rate",
+                           fmt_pct(ratio(total(now, "add_to_carts"), total(now, "product_views"))),
+                           d(ratio(total(now, "add_to_carts"), total(now, "product_views")),
+                             ratio(total(before, "add_to_carts"), total(before, "product_views")))),
+            width="220px",
+            fill=False,
+        )
+
+    @render.ui
+    def category_chart():
+        categories = by_category(ready(page())["current"])
+        return components.plot(plots.bars(categories, "category", {"revenue": "Revenue"}, "Revenue by category"))
+
+    @render.ui
+    def top_chart():
+        top = ready(page())["current"].nlargest(TOP_N, "revenue")
+        top = top.assign(label=top["product_name"].fillna(top["product_id"]))
+        return components.plot(plots.bars(top, "label", {"revenue": "Revenue"}, f"Top {TOP_N} products by revenue",
+                                          horizontal=True))
+
+    @reactive.calc
+    def top():
+        return ready(page())["current"].sort_values(["revenue", "product_views"], ascending=False).head(TOP_N)
+
+    @reactive.calc
+    def bottom():
+        frame = ready(page())["current"]
+        return frame.sort_values(["product_views", "revenue", "product_id"]).head(TOP_N)
+
+    @reactive.calc
+    def categories():
+        return by_category(ready(page())["current"])
+
+    @reactive.calc
+    def searches():
+        return ready(page())["searches"]
+
+    @render.data_frame
+    def top_table():
+        return render.DataGrid(top())
+
+    @render.data_frame
+    def bottom_table():
+        return render.DataGrid(bottom())
+
+    @render.data_frame
+    def category_table():
+        return render.DataGrid(categories())
+
+    @render.data_frame
+    def search_table():
+        return render.DataGrid(searches())
+
+    def stem(name: str) -> str:
+        return f"{name}_{filters().start}_{filters().end}.csv"
+
+    @render.download_button(filename=lambda: stem("products_top"))
+    def download_top():
+        yield components.download_csv(top())
+
+    @render.download_button(filename=lambda: stem("products_bottom"))
+    def download_bottom():
+        yield components.download_csv(bottom())
+
+    @render.download_button(filename=lambda: stem("categories"))
+    def download_categories():
+        yield components.download_csv(categories())
+
+    @render.download_button(filename=lambda: stem("searches"))
+    def download_searches():
+        yield components.download_csv(searches())

@@ -1,0 +1,145 @@
+"""Traffic & Engagement: active visitors (DAU/WAU/MAU), sessions, pages per session, duration, bounce and
+engagement rate, and their daily trends against the previous period."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pandas as pd
+from shiny import module, reactive, render, ui
+
+import components
+import plots
+import queries
+from modules.common import ok_version, problem_of, ready
+from shared import DataVersion, Filters, fmt_float, fmt_int, fmt_pct, fmt_seconds, ratio
+
+
+@module.ui
+def traffic_ui():
+    return ui.div(
+        ui.output_ui("notice"),
+        ui.div(
+            ui.output_ui("kpis"),
+            ui.layout_columns(
+                ui.card(ui.output_ui("sessions_trend")),
+                ui.card(ui.output_ui("visitors_trend")),
+                col_widths=[6, 6],
+            ),
+            ui.card(
+                ui.card_header(
+                    "Daily traffic",
+                    ui.download_button("download", "Download CSV", class_="btn-sm"),
+                ),
+                ui.output_data_frame("daily_table"),
+            ),
+            class_="page-body",
+        ),
+        class_="dashboard-page",
+        data_page="traffic",
+    )
+
+
+def summarize(daily: pd.DataFrame) -> dict[str, float | None]:
+    """Totals and rates of the period, rates as ratios of sums."""
+    sessions = daily["sessions"].sum() if len(daily) else 0
+    engaged = daily["engaged_sessions"].sum() if len(daily) else 0
+    return {
+        "sessions": sessions,
+        "pages_per_session": ratio(daily["page_views"].sum(), sessions) if len(daily) else None,
+        "avg_session_duration": ratio(daily["session_duration_s"].sum(), sessions) if len(daily) else None,
+        "engagement_rate": ratio(engaged, sessions),
+        "bounce_rate": None if ratio(engaged, sessions) is None else 1 - ratio(engaged, sessions),
+    }
+
+
+def daily_rows(daily: pd.DataFrame, visitors: pd.DataFrame) -> pd.DataFrame:
+    frame = daily.merge(visitors, on="date_day", how="left")
+    sessions = frame["sessions"].astype(float).where(frame["sessions"] > 0)
+    frame["pages_per_session"] = (frame["page_views"].astype(float) / sessions).round(2)
+    frame["avg_session_duration_s"] = (frame["session_duration_s"].astype(float) / sessions).round(1)
+    frame["engagement_rate"] = (frame["engaged_sessions"].astype(float) / sessions).round(4)
+    frame["bounce_rate"] = (1 - frame["engagement_rate"]).round(4)
+    return frame[[
+        "date_day", "visitors", "sessions", "engaged_sessions", "converted_sessions", "page_views",
+        "pages_per_session", "avg_session_duration_s", "engagement_rate", "bounce_rate",
+    ]]
+
+
+@module.server
+def traffic_server(input, output, session, filters: Callable[[], Filters], version: Callable[[], DataVersion]):
+    @reactive.calc
+    def page():
+        def load():
+            v = ok_version(version())
+            f = filters()
+            return {
+                "daily": queries.traffic_daily(f, v),
+                "previous": queries.traffic_daily(f.previous(), v),
+                "active": queries.active_visitors(f, v),
+                "active_previous": queries.active_visitors(f.previous(), v),
+                "visitors_daily": queries.active_visitors_daily(f, v),
+                "visitors_previous": queries.active_visitors_daily(f.previous(), v),
+            }
+
+        return components.attempt(load)
+
+    @render.ui
+    def notice():
+        return components.notice(problem_of(page()))
+
+    @render.ui
+    def kpis():
+        data = ready(page())
+        now, before = summarize(data["daily"]), summarize(data["previous"])
+        active, active_before = data["active"].iloc[0], data["active_previous"].iloc[0]
+        d = components.delta
+        return ui.layout_column_wrap(
+            components.kpi("Daily active visitors", "dau", fmt_float(active["dau"], 1),
+                           d(active["dau"], active_before["dau"])),
+            components.kpi("Weekly active visitors", "wau", fmt_int(active["wau"]),
+                           d(active["wau"], active_before["wau"])),
+            components.kpi("Monthly active visitors", "mau", fmt_int(active["mau"]),
+                           d(active["mau"], active_before["mau"])),
+            components.kpi("Sessions", "sessions", fmt_int(now["sessions"]),
+                           d(now["sessions"], before["sessions"])),
+            components.kpi("Pages per session", "pages_per_session", fmt_float(now["pages_per_session"]),
+                           d(now["pages_per_session"], before["pages_per_session"])),
+            components.kpi("Avg. session duration", "avg_session_duration",
+                           fmt_seconds(now["avg_session_duration"]),
+                           d(now["avg_session_duration"], before["avg_session_duration"])),
+            components.kpi("Engagement rate", "engagement_rate", fmt_pct(now["engagement_rate"]),
+                           d(now["engagement_rate"], before["engagement_rate"])),
+            components.kpi("Bounce rate", "bounce_rate", fmt_pct(now["bounce_rate"]),
+                           d(now["bounce_rate"], before["bounce_rate"]), good_when_up=False),
+            width="220px",
+            fill=False,
+        )
+
+    @render.ui
+    def sessions_trend():
+        data = ready(page())
+        return components.plot(
+            plots.trend(data["daily"], data["previous"], "sessions", "Sessions per day", "Sessions")
+        )
+
+    @render.ui
+    def visitors_trend():
+        data = ready(page())
+        return components.plot(
+            plots.trend(data["visitors_daily"], data["visitors_previous"], "visitors",
+                        "Active visitors per day", "Visitors")
+        )
+
+    @reactive.calc
+    def table():
+        data = ready(page())
+        return daily_rows(data["daily"], data["visitors_daily"])
+
+    @render.data_frame
+    def daily_table():
+        return render.DataGrid(table(), height="360px")
+
+    @render.download_button(filename=lambda: f"traffic_{filters().start}_{filters().end}.csv")
+    def download():
+        yield components.download_csv(table())

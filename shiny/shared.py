@@ -1,0 +1,316 @@
+"""What every dashboard page shares: the warehouse connection, the query cache, the data-version poll,
+the filters and the metric definitions.
+
+Everything here lives at module level, so it is shared by all sessions of the one app process:
+one connection, one cache, one poll.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import psycopg
+from psycopg import errors as pg_errors
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+METRIC_DOCS = REPO_ROOT / "dbt" / "models" / "docs" / "metric_definitions.md"
+
+# The CLI resolves the connection (--dsn or libpq PG*) and hands it over here; "" means libpq PG* variables.
+DSN = os.environ.get("CLICKSTREAM_DASHBOARD_DSN", "")
+# How often the cheap data-version query may run (seconds), whatever the number of sessions.
+POLL_SECONDS = float(os.environ.get("CLICKSTREAM_DASHBOARD_POLL_SECONDS", "30"))
+CACHE_ENTRIES = int(os.environ.get("CLICKSTREAM_DASHBOARD_CACHE_ENTRIES", "512"))
+
+
+# --- errors the page explains instead of showing a traceback -------------------------------------------------
+
+
+class WarehouseUnavailable(Exception):
+    """The warehouse cannot answer: kind is down | missing | forbidden | empty | error."""
+
+    def __init__(self, kind: str, detail: str = ""):
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+        self.detail = detail
+
+
+def classify(exc: BaseException) -> WarehouseUnavailable:
+    if isinstance(exc, WarehouseUnavailable):
+        return exc
+    if isinstance(exc, (pg_errors.UndefinedTable, pg_errors.InvalidSchemaName, pg_errors.UndefinedColumn)):
+        return WarehouseUnavailable("missing", _first_line(exc))
+    if isinstance(exc, pg_errors.InsufficientPrivilege):
+        return WarehouseUnavailable("forbidden", _first_line(exc))
+    if isinstance(exc, psycopg.OperationalError):
+        return WarehouseUnavailable("down", _first_line(exc))
+    return WarehouseUnavailable("error", _first_line(exc))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+# --- the connection -------------------------------------------------------------------------------------------
+
+
+class Warehouse:
+    """One read-only connection, reopened when it breaks. Render functions run on the event loop thread
+    one at a time, so one connection serves every session; the lock guards the rare threaded caller."""
+
+    def __init__(self, dsn: str):
+        self.dsn = dsn
+        self._conn: psycopg.Connection | None = None
+        self._lock = threading.Lock()
+
+    def _connection(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = psycopg.connect(
+                self.dsn,
+                autocommit=True,
+                connect_timeout=3,
+                application_name="clickstream-dashboard",
+                # The dashboard never writes, whatever role it is given; a runaway query is cut off.
+                options="-c default_transaction_read_only=on -c statement_timeout=60000",
+            )
+        return self._conn
+
+    def fetch(self, query: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    with self._connection().cursor() as cur:
+                        cur.execute(query, params or {})
+                        columns = [c.name for c in cur.description or []]
+                        return pd.DataFrame(cur.fetchall(), columns=columns)
+                except psycopg.OperationalError as exc:
+                    # A server restart breaks the connection: reconnect once, then give up.
+                    self._close()
+                    if attempt == 2:
+                        raise classify(exc) from None
+                except psycopg.Error as exc:
+                    raise classify(exc) from None
+        raise AssertionError("unreachable")
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:  # already broken
+                pass
+        self._conn = None
+
+
+warehouse = Warehouse(DSN)
+
+
+# --- the shared cache, keyed by (query, parameters, data version) --------------------------------------------
+
+
+class QueryCache:
+    """LRU of query results. A new data version makes new keys, so stale entries simply age out."""
+
+    def __init__(self, entries: int):
+        self.entries = entries
+        self._items: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get_or_fetch(self, query: str, params: dict[str, Any], version: str) -> pd.DataFrame:
+        key = (query, _freeze(params), version)
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return self._items[key]
+        frame = warehouse.fetch(query, params)
+        with self._lock:
+            self.misses += 1
+            self._items[key] = frame
+            while len(self._items) > self.entries:
+                self._items.popitem(last=False)
+        return frame
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+cache = QueryCache(CACHE_ENTRIES)
+
+
+def fetch(query: str, params: dict[str, Any] | None = None, *, version: str) -> pd.DataFrame:
+    """Run a report query through the shared cache."""
+    return cache.get_or_fetch(query, params or {}, version)
+
+
+# --- the one cheap poll ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataVersion:
+    """What the poll saw: status ok | empty | down | missing | forbidden | error, and the version string."""
+
+    status: str
+    version: str
+    detail: str = ""
+
+
+class VersionPoller:
+    """Runs the cheap data-version query at most once per POLL_SECONDS, however many sessions ask.
+
+    Sessions ask through their own reactive.poll; with no session open nobody asks, so an idle dashboard
+    sends no query at all.
+    """
+
+    def __init__(self, query: str, interval: float):
+        self.query = query
+        self.interval = interval
+        self._last: DataVersion | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    def current(self) -> DataVersion:
+        with self._lock:
+            # While the warehouse is down or empty, look again sooner: the page fills in once it is back.
+            interval = self.interval if self._last is None or self._last.status == "ok" else min(self.interval, 5)
+            if self._last is not None and time.monotonic() - self._checked_at < interval:
+                return self._last
+        result = self._check()
+        with self._lock:
+            self._last, self._checked_at = result, time.monotonic()
+        return result
+
+    def _check(self) -> DataVersion:
+        try:
+            frame = warehouse.fetch(self.query)
+        except WarehouseUnavailable as exc:
+            return DataVersion(exc.kind, "", exc.detail)
+        version = frame.iloc[0, 0] if len(frame) else None
+        if version is None or (isinstance(version, float) and pd.isna(version)):
+            return DataVersion("empty", "")
+        return DataVersion("ok", str(version))
+
+
+# --- filters --------------------------------------------------------------------------------------------------
+
+TRAFFIC_CHOICES = {"humans": "Humans", "bots": "Bots", "all": "Both"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The shared sidebar filters. Empty tuples mean "all"."""
+
+    start: date
+    end: date
+    devices: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    traffic: str = "humans"
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> "Filters":
+        """The same filters over the period of equal length just before."""
+        return replace(self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1))
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "devices": list(self.devices) or None,
+            "countries": list(self.countries) or None,
+            "channels": list(self.channels) or None,
+            "categories": list(self.categories) or None,
+            "bot_values": {"humans": [False], "bots": [True]}.get(self.traffic, [False, True]),
+        }
+
+
+# The WHERE clause every report query shares. Values are bound as parameters, never formatted in;
+# a NULL array means "no filter on this dimension".
+DIMENSION_FILTER = """
+    date_day between %(start)s and %(end)s
+    and (%(devices)s::text[] is null or device_type = any(%(devices)s::text[]))
+    and (%(countries)s::text[] is null or country = any(%(countries)s::text[]))
+    and (%(channels)s::text[] is null or channel = any(%(channels)s::text[]))
+    and is_bot = any(%(bot_values)s::boolean[])
+"""
+CATEGORY_FILTER = "and (%(categories)s::text[] is null or category = any(%(categories)s::text[]))"
+
+
+# --- metric definitions (the dbt docs blocks, so tooltips say exactly what the dbt YAML says) -----------------
+
+_DOCS_BLOCK = re.compile(r"{%-?\s*docs\s+metric_(\w+)\s*-?%}(.*?){%-?\s*enddocs\s*-?%}", re.S)
+
+
+def load_metric_definitions(path: Path = METRIC_DOCS) -> dict[str, str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    return {name: " ".join(body.split()) for name, body in _DOCS_BLOCK.findall(text)}
+
+
+METRICS = load_metric_definitions()
+
+
+def definition(metric: str) -> str:
+    return METRICS.get(metric, f"No definition of '{metric}' in dbt/models/docs/metric_definitions.md.")
+
+
+# --- number formatting, shared by KPI boxes and tables (the tests parse the same formats) ---------------------
+
+
+def fmt_int(value: Any) -> str:
+    return "–" if _missing(value) else f"{round(float(value)):,}"
+
+
+def fmt_float(value: Any, digits: int = 2) -> str:
+    return "–" if _missing(value) else f"{float(value):,.{digits}f}"
+
+
+def fmt_pct(value: Any, digits: int = 1) -> str:
+    return "–" if _missing(value) else f"{100 * float(value):.{digits}f}%"
+
+
+def fmt_money(value: Any) -> str:
+    return "–" if _missing(value) else f"${float(value):,.2f}"
+
+
+def fmt_seconds(value: Any) -> str:
+    if _missing(value):
+        return "–"
+    seconds = round(float(value))
+    return f"{seconds // 60}m {seconds % 60:02d}s"
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA
+
+
+def ratio(numerator: Any, denominator: Any) -> float | None:
+    """Rates are ratios of sums; no denominator, no rate."""
+    if _missing(numerator) or _missing(denominator) or float(denominator) == 0:
+        return None
+    return float(numerator) / float(denominator)
