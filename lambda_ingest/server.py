@@ -1,0 +1,196 @@
+"""The local collector: an ASGI app (served by uvicorn) running the same core as the Lambda handler.
+
+POST /v1/events is a plain ASGI endpoint (it is the hot path); /healthz, /metrics and /openapi.json are
+Starlette routes. CORS: allowed origins get Access-Control-Allow-Origin and a working preflight.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+import logging
+import uuid
+from datetime import datetime, timezone
+
+import orjson
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from lambda_ingest.errors import IngestError
+from lambda_ingest.openapi import openapi_document
+from lambda_ingest.pipeline import Collector, IngestRequest, IngestResult, safe_request_id
+from lambda_ingest.settings import Settings
+from lambda_ingest.sink import GroupCommitSink, RawSink
+
+logger = logging.getLogger("lambda_ingest.server")
+
+EVENTS_PATH = "/v1/events"
+CORS_ALLOW_HEADERS = "content-type, content-encoding, x-write-key, authorization, x-request-id"
+CORS_EXPOSE_HEADERS = "retry-after, x-request-id"
+
+
+class EventsEndpoint:
+    """ASGI endpoint for /v1/events: read the body, run the core, wait for the durable write, answer."""
+
+    def __init__(self, collector: Collector, sink: GroupCommitSink):
+        self.collector = collector
+        self.sink = sink
+        # Read a little more than the limit so "too large" can be told apart; base64 bodies are 4/3 larger.
+        self.max_read = collector.settings.max_body_bytes * 4 // 3 + 1024
+
+    async def __call__(self, scope, receive, send) -> None:
+        received_at = datetime.now(timezone.utc)
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        request_id = safe_request_id(headers.get("x-request-id"), uuid.uuid4().hex)
+        origin = headers.get("origin")
+        cors = self._cors_headers(origin)
+        method = scope["method"]
+        if method == "OPTIONS":
+            await self._preflight(send, origin, cors)
+            return
+        if method != "POST":
+            await _send(send, 405, orjson.dumps({"error": "method_not_allowed", "message": "use POST", "request_id": request_id}),
+                        [(b"allow", b"POST, OPTIONS"), *cors])
+            return
+        sink = self.sink
+        sink.busy_requests += 1
+        try:
+            result = await self._handle(scope, receive, headers, received_at, request_id)
+        finally:
+            sink.busy_requests -= 1
+        if result.needs_storage:
+            try:
+                await sink.store(result.event_lines, result.rejected_lines, received_at)
+            except Exception as exc:  # noqa: BLE001 - the raw store failed: nothing is acknowledged
+                logger.error("raw store write failed", extra={"request_id": request_id, "error": repr(exc)})
+                result = self.collector.storage_failed(result, exc)
+            else:
+                self.collector.committed(result)
+        else:
+            if result.status == 202:
+                self.collector.committed(result)
+            sink.poke()
+        if result.status >= 400:
+            logger.info("request refused", extra={"request_id": request_id, "status": result.status,
+                                                  "reason": result.body.get("error")})
+        extra = [(k.lower().encode(), v.encode()) for k, v in result.headers.items()]
+        await _send(send, result.status, result.response_bytes(), [(b"x-request-id", request_id.encode()), *extra, *cors])
+
+    async def _handle(self, scope, receive, headers, received_at, request_id) -> IngestResult:
+        try:
+            body = await self._read_body(receive, headers)
+        except IngestError as exc:
+            self.collector.metrics.requests[exc.status] += 1
+            return IngestResult(exc.status, exc.body(request_id), dict(exc.headers), received_at)
+        query = _query(scope.get("query_string", b""))
+        is_base64 = headers.get("content-transfer-encoding", "").strip().lower() == "base64"
+        return self.collector.handle(IngestRequest(body, headers, received_at, request_id, query, is_base64))
+
+    async def _read_body(self, receive, headers) -> bytes:
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_read:
+            raise IngestError(413, "body_too_large", f"the body is larger than {self.collector.settings.max_body_bytes} bytes")
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise IngestError(400, "client_disconnected", "the client went away before sending the whole body")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_read:
+                raise IngestError(413, "body_too_large", f"the body is larger than {self.collector.settings.max_body_bytes} bytes")
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def _cors_headers(self, origin: str | None) -> list[tuple[bytes, bytes]]:
+        if origin is None or not self.collector.origins.allows(origin):
+            return [(b"vary", b"Origin")]
+        return [
+            (b"access-control-allow-origin", origin.encode("latin-1")),
+            (b"access-control-expose-headers", CORS_EXPOSE_HEADERS.encode()),
+            (b"vary", b"Origin"),
+        ]
+
+    async def _preflight(self, send, origin: str | None, cors) -> None:
+        if origin is not None and not self.collector.origins.allows(origin):
+            body = orjson.dumps({"error": "origin_not_allowed", "message": "this origin is not in CLICKSTREAM_ALLOWED_ORIGINS"})
+            await _send(send, 403, body, cors)
+            return
+        await _send(send, 204, b"", [
+            *cors,
+            (b"access-control-allow-methods", b"POST, OPTIONS"),
+            (b"access-control-allow-headers", CORS_ALLOW_HEADERS.encode()),
+            (b"access-control-max-age", b"600"),
+        ], content_type=None)
+
+
+async def _send(send, status: int, body: bytes, headers: list[tuple[bytes, bytes]], content_type: bytes | None = b"application/json") -> None:
+    all_headers = [(b"content-length", str(len(body)).encode()), *headers]
+    if content_type:
+        all_headers.append((b"content-type", content_type))
+    await send({"type": "http.response.start", "status": status, "headers": all_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _query(raw: bytes) -> dict[str, str]:
+    if not raw:
+        return {}
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
+
+
+def create_app(settings: Settings | None = None) -> "CollectorApp":
+    return CollectorApp(settings or Settings.from_env())
+
+
+class CollectorApp:
+    """The ASGI app: /v1/events straight to EventsEndpoint, everything else (and lifespan) to Starlette."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.collector = Collector(settings)
+        metrics = self.collector.metrics
+
+        def on_flush(seconds, objects, keys):
+            metrics.record_flush(seconds, Counter(o.kind for o in objects if o.lines), 0)
+            metrics.bytes_written = self.raw_sink.bytes_written
+
+        self.raw_sink = RawSink(settings.raw_uri)
+        self.sink = GroupCommitSink(self.raw_sink, settings.flush_interval_ms / 1000, settings.flush_max_bytes, on_flush)
+        self.events = EventsEndpoint(self.collector, self.sink)
+
+        async def healthz(request):
+            return JSONResponse({"status": "ok", "raw_uri": self.raw_sink.root,
+                                 "write_keys_required": self.collector.write_keys.required})
+
+        async def metrics_text(request):
+            return PlainTextResponse(metrics.prometheus(), media_type="text/plain; version=0.0.4")
+
+        async def openapi(request):
+            return Response(orjson.dumps(openapi_document()), media_type="application/json")
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app):
+            for warning in settings.warnings():
+                logger.warning(warning)
+            logger.info("collector ready", extra={"raw_uri": self.raw_sink.root})
+            yield
+            await self.sink.close()
+
+        self.starlette = Starlette(
+            routes=[
+                Route("/healthz", healthz, methods=["GET"]),
+                Route("/metrics", metrics_text, methods=["GET"]),
+                Route("/openapi.json", openapi, methods=["GET"]),
+            ],
+            lifespan=lifespan,
+        )
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"] == EVENTS_PATH:
+            await self.events(scope, receive, send)
+        else:
+            await self.starlette(scope, receive, send)

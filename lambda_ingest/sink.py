@@ -1,0 +1,209 @@
+"""The raw store writer: gzip NDJSON objects in the contract's layout, in a local folder or on S3.
+
+    <root>/events/year=YYYY/month=MM/day=DD/hour=HH/<received-ts>-<uuid>.ndjson.gz   (collected_event lines)
+    <root>/rejected/...same layout...                                                  (rejected_event lines)
+
+An object is durable when write() returns: a local object is written to a hidden temp file, fsync'ed,
+renamed into place and its folder fsync'ed; an S3 object is one completed PutObject. Readers list only
+*.ndjson.gz, so they never see a partial object.
+
+RawSink is synchronous (the Lambda handler, the simulator's backfill). GroupCommitSink is the local
+server's: concurrent requests wait on one shared flush, one object per kind and hour per flush.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+import orjson
+from isal import igzip
+
+from contract import layout
+
+
+@dataclass(frozen=True, slots=True)
+class RawObject:
+    kind: str                 # layout.EVENTS | layout.REJECTED
+    received_at: datetime     # decides the hour partition and the key's timestamp
+    lines: list[bytes]        # NDJSON lines, each ending in a newline
+
+
+def _line(record: bytes | dict) -> bytes:
+    if isinstance(record, bytes):
+        return record if record.endswith(b"\n") else record + b"\n"
+    return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+
+
+class RawSink:
+    """RawSink(raw_uri).write(kind, records, received_at) -> the object's URI."""
+
+    def __init__(self, raw_uri: str | None = None, compresslevel: int = 1):
+        self.root = layout.raw_uri(raw_uri).rstrip("/")
+        self.compresslevel = compresslevel
+        self._s3 = None
+        self._known_dirs: set[Path] = set()
+        self.objects_written = 0
+        self.bytes_written = 0
+        if self.root.startswith("s3://"):
+            self.bucket, _, prefix = self.root[5:].partition("/")
+            if not self.bucket:
+                raise ValueError(f"raw store URI {self.root!r} has no bucket")
+            self.prefix = f"{prefix}/" if prefix else ""
+            self.local_root = None
+        else:
+            self.local_root = Path(self.root)
+
+    @property
+    def is_s3(self) -> bool:
+        return self.local_root is None
+
+    def write(self, kind: str, records: Iterable[bytes | dict], received_at: datetime) -> str:
+        return self.write_objects([RawObject(kind, received_at, [_line(r) for r in records])])[0]
+
+    def write_objects(self, objects: list[RawObject]) -> list[str]:
+        """Write every object durably; returns their URIs. Raises (and acknowledges nothing) on failure."""
+        payloads = [(layout.object_key(o.kind, o.received_at), igzip.compress(b"".join(o.lines), self.compresslevel))
+                    for o in objects if o.lines]
+        uris = [self._put_s3(key, data) for key, data in payloads] if self.is_s3 else self._write_local(payloads)
+        self.objects_written += len(payloads)
+        self.bytes_written += sum(len(data) for _, data in payloads)
+        return uris
+
+    def _put_s3(self, key: str, data: bytes) -> str:
+        if self._s3 is None:
+            import boto3  # imported lazily: the local path does not need it
+
+            self._s3 = boto3.client("s3")
+        self._s3.put_object(Bucket=self.bucket, Key=self.prefix + key, Body=data, ContentType="application/x-ndjson")
+        return f"s3://{self.bucket}/{self.prefix}{key}"
+
+    def _write_local(self, payloads: list[tuple[str, bytes]]) -> list[str]:
+        written, dirs = [], set()
+        for key, data in payloads:
+            final = self.local_root / key
+            folder = final.parent
+            if folder not in self._known_dirs:
+                folder.mkdir(parents=True, exist_ok=True)
+                self._known_dirs.add(folder)
+            temp = folder / f".{final.name}.{uuid.uuid4().hex[:8]}.tmp"
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.rename(temp, final)
+            dirs.add(folder)
+            written.append(str(final))
+        for folder in dirs:  # make the renames themselves durable
+            fd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        return written
+
+
+class GroupCommitSink:
+    """Concurrent requests share one flush: a flush starts when no other request is mid-way (so waiting
+    longer gains nothing), after `interval` at the latest, or at `max_bytes`. A request's store() returns
+    only once its lines are durable, and raises if the flush failed (nothing of it was acknowledged)."""
+
+    def __init__(self, sink: RawSink, interval: float = 0.05, max_bytes: int = 5_000_000, on_flush: Callable | None = None):
+        self.sink = sink
+        self.interval = interval
+        self.max_bytes = max_bytes
+        self.on_flush = on_flush
+        self.busy_requests = 0            # requests being read or processed, not yet waiting here
+        self._pending: dict[tuple[str, datetime], RawObject] = {}
+        self._pending_bytes = 0
+        self._first_at = 0.0
+        self._waiters: list[asyncio.Future] = []
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task | None = None
+        self._closing = False
+
+    def _add(self, kind: str, received_at: datetime, lines: list[bytes]) -> None:
+        hour = received_at.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+        obj = self._pending.get((kind, hour))
+        if obj is None:
+            self._pending[(kind, hour)] = RawObject(kind, received_at, list(lines))
+        else:
+            obj.lines.extend(lines)
+        self._pending_bytes += sum(map(len, lines))
+
+    async def store(self, event_lines: list[bytes], rejected_lines: list[bytes], received_at: datetime) -> None:
+        if self._task is None or self._task.done():
+            self._start()
+        if not self._pending:
+            self._first_at = time.monotonic()
+        if event_lines:
+            self._add(layout.EVENTS, received_at, event_lines)
+        if rejected_lines:
+            self._add(layout.REJECTED, received_at, rejected_lines)
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        self._wake.set()
+        await waiter
+
+    def poke(self) -> None:
+        """A request finished without storing anything: the flusher may not need to wait for it."""
+        if self._wake is not None and self._pending:
+            self._wake.set()
+
+    def _start(self) -> None:
+        self._wake = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="raw-store-flusher")
+
+    async def _run(self) -> None:
+        while True:
+            if not self._pending:
+                if self._closing:
+                    return
+                await self._wake.wait()
+                self._wake.clear()
+                continue
+            # Gather more requests while some are still on their way, up to the interval / size cap.
+            while not self._closing and self.busy_requests > 0 and self._pending_bytes < self.max_bytes:
+                remaining = self._first_at + self.interval - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    await asyncio.wait_for(self._wake.wait(), remaining)
+                except TimeoutError:
+                    break
+                self._wake.clear()
+            objects, waiters = list(self._pending.values()), self._waiters
+            self._pending, self._waiters, self._pending_bytes = {}, [], 0
+            started = time.perf_counter()
+            try:
+                keys = await asyncio.to_thread(self.sink.write_objects, objects)
+            except Exception as exc:  # noqa: BLE001 - every waiter must hear about it
+                for waiter in waiters:
+                    if not waiter.done():
+                        waiter.set_exception(exc)
+            else:
+                if self.on_flush is not None:
+                    try:
+                        self.on_flush(time.perf_counter() - started, objects, keys)
+                    except Exception:  # noqa: BLE001 - bookkeeping must never fail a durable write
+                        pass
+                for waiter in waiters:
+                    if not waiter.done():
+                        waiter.set_result(None)
+
+    async def close(self) -> None:
+        """Flush what is pending and stop the flusher."""
+        self._closing = True
+        if self._task is not None and not self._task.done():
+            self._wake.set()
+            await self._task
