@@ -1,0 +1,52 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='event_id',
+        indexes=[
+            {'columns': ['event_id'], 'unique': true},
+            {'columns': ['anonymous_id']},
+            {'columns': ['user_id']},
+            {'columns': ['_loaded_at']},
+        ],
+    )
+}}
+
+with
+
+events as (
+    select * from {{ ref('stg_clickstream__events') }}
+),
+
+{% if is_incremental() %}
+
+new_copies as (
+    select * from events
+    where {{ incremental_window('_loaded_at') }}
+),
+
+-- an earlier-received copy loaded late must replace the copy kept so far, so both compete again
+candidates as (
+    select * from new_copies
+    union all
+    select kept.*
+    from {{ this }} as kept
+    where kept.event_id in (select new_copies.event_id from new_copies)
+),
+
+{% else %}
+
+candidates as (
+    select * from events
+),
+
+{% endif %}
+
+-- keep the first received copy of each event_id (ties: first loaded, then position in the raw store)
+first_copies as (
+    select distinct on (event_id) *
+    from candidates
+    order by event_id, received_at, _loaded_at, _source_key, _line_no
+)
+
+select * from first_copies

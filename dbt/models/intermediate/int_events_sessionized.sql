@@ -1,0 +1,208 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_visitors',
+        visitor_members='anonymous_id',
+        indexes=[
+            {'columns': ['event_id'], 'unique': true},
+            {'columns': ['visitor_id']},
+            {'columns': ['anonymous_id']},
+            {'columns': ['_sessionized_at']},
+        ],
+    )
+}}
+
+{%- set timeout_minutes = var('clickstream__session_timeout_minutes') | int -%}
+{%- set max_session_seconds = (var('clickstream__max_session_hours') | int) * 3600 -%}
+
+with
+
+stitched as (
+    select * from {{ ref('int_events_stitched') }}
+),
+
+{% if is_incremental() %}
+
+identities as (
+    select * from {{ ref('int_anonymous_ids_stitched') }}
+),
+
+new_events as (
+    select
+        event_id,
+        anonymous_id
+    from stitched
+    where {{ incremental_window('_loaded_at') }}
+),
+
+changed_anonymous_ids as (
+    select distinct anonymous_id from new_events
+),
+
+-- visitors whose events may change: those the changed browsers' events belong to now, and before this run
+affected_visitors as (
+    select stitched.visitor_id
+    from stitched
+    where stitched.anonymous_id in (select changed_anonymous_ids.anonymous_id from changed_anonymous_ids)
+    union
+    select previous.visitor_id
+    from {{ this }} as previous
+    where
+        previous.anonymous_id in (select changed_anonymous_ids.anonymous_id from changed_anonymous_ids)
+        or previous.event_id in (select new_events.event_id from new_events)
+),
+
+-- every event now belonging to an affected visitor: the whole visitor is sessionized again
+affected_visitor_events as (
+    select stitched.*
+    from stitched
+    where
+        (
+            stitched.user_id in (select affected_visitors.visitor_id from affected_visitors)
+            or stitched.anonymous_id in (select affected_visitors.visitor_id from affected_visitors)
+            or stitched.anonymous_id in (
+                select identities.anonymous_id
+                from identities
+                where identities.user_id in (select affected_visitors.visitor_id from affected_visitors)
+            )
+        )
+        and stitched.visitor_id in (select affected_visitors.visitor_id from affected_visitors)
+),
+
+-- the still-anonymous history of the same browsers: replace_visitors deletes it with them, so recompute it
+events_in_scope as (
+    select * from affected_visitor_events
+    union all
+    select stitched.*
+    from stitched
+    where
+        stitched.anonymous_id in (select affected_visitor_events.anonymous_id from affected_visitor_events)
+        and stitched.visitor_id = stitched.anonymous_id
+        and stitched.visitor_id not in (select affected_visitors.visitor_id from affected_visitors)
+),
+
+{% else %}
+
+events_in_scope as (
+    select * from stitched
+),
+
+{% endif %}
+
+lagged as (
+    select
+        *,
+        lag(event_at) over visitor_timeline as previous_event_at
+    from events_in_scope
+    window visitor_timeline as (partition by visitor_id order by event_at, event_id)
+),
+
+-- a gap of clickstream__session_timeout_minutes or more (exactly 30 minutes included) starts a session
+inactivity_starts as (
+    select
+        *,
+        coalesce(
+            event_at - previous_event_at >= interval '{{ timeout_minutes }} minutes', true
+        ) as is_after_inactivity,
+        max(
+            case
+                when
+                    previous_event_at is null
+                    or event_at - previous_event_at >= interval '{{ timeout_minutes }} minutes'
+                    then event_at
+            end
+        ) over visitor_timeline as active_since_at
+    from lagged
+    window visitor_timeline as (
+        partition by visitor_id order by event_at, event_id rows unbounded preceding
+    )
+),
+
+-- cut an unbroken run of activity every clickstream__max_session_hours, so no session outlasts the cap
+capped_slices as (
+    select
+        *,
+        floor(
+            extract(epoch from event_at - active_since_at) / {{ max_session_seconds }}
+        )::integer as cap_slice
+    from inactivity_starts
+),
+
+session_start_flags as (
+    select
+        *,
+        is_after_inactivity
+        or cap_slice <> lag(cap_slice) over visitor_timeline as is_session_start
+    from capped_slices
+    window visitor_timeline as (partition by visitor_id order by event_at, event_id)
+),
+
+session_numbers as (
+    select
+        *,
+        max(case when is_session_start then event_at end) over visitor_timeline as session_started_at,
+        count(*) filter (where is_session_start) over visitor_timeline as visitor_session_number
+    from session_start_flags
+    window visitor_timeline as (
+        partition by visitor_id order by event_at, event_id rows unbounded preceding
+    )
+),
+
+sessionized as (
+    select
+        md5(
+            visitor_id || '|' || (extract(epoch from session_started_at) * 1000000)::bigint::text
+        ) as session_id,
+        visitor_session_number,
+        session_started_at,
+        is_session_start,
+        visitor_id,
+        event_id,
+        event_type,
+        event_at,
+        client_event_at,
+        client_sent_at,
+        received_at,
+        clock_skew_ms,
+        client_session_id,
+        anonymous_id,
+        user_id,
+        user_id_source,
+        page_url,
+        page_path,
+        page_host,
+        page_title,
+        referrer,
+        referrer_host,
+        is_bot,
+        bot_reason,
+        request_id,
+        device_type,
+        browser,
+        os,
+        country,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        utm_term,
+        utm_content,
+        product_id,
+        product_name,
+        product_brand,
+        product_category,
+        product_price,
+        product_quantity,
+        order_id,
+        order_revenue,
+        currency,
+        order_items,
+        search_query,
+        _load_id,
+        _loaded_at,
+        _source_key,
+        _line_no,
+        '{{ run_started_at }}'::timestamptz as _sessionized_at
+    from session_numbers
+)
+
+select * from sessionized

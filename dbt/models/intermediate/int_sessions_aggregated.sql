@@ -1,0 +1,214 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_visitors',
+        visitor_members='unnest(batch.anonymous_ids)',
+        indexes=[
+            {'columns': ['session_id'], 'unique': true},
+            {'columns': ['visitor_id']},
+            {'columns': ['started_at']},
+        ],
+    )
+}}
+
+with
+
+events as (
+    select * from {{ ref('int_events_sessionized') }}
+    {% if is_incremental() %}
+        -- int_events_sessionized re-stamps every event of each visitor it recomputes
+        where _sessionized_at > (
+            select coalesce(max(previous._sessionized_at), '-infinity'::timestamptz)
+            from {{ this }} as previous
+        )
+    {% endif %}
+),
+
+channel_rules as (
+    select * from {{ ref('channel_rules') }}
+),
+
+-- the event a session was entered through: its first page view (else its first event)
+landings as (
+    select distinct on (session_id)
+        session_id,
+        page_path as landing_page_path,
+        -- a referrer on the shop itself (a session resumed after a timeout) is no acquisition source
+        case when referrer_host is distinct from page_host then referrer_host end as referrer_host,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        coalesce(device_type, 'unknown') as device_type,
+        coalesce(country, 'unknown') as country,
+        browser,
+        os
+    from events
+    order by session_id, (page_url is null), event_at, event_id
+),
+
+exits as (
+    select distinct on (session_id)
+        session_id,
+        page_path as exit_page_path
+    from events
+    where event_type = 'view'
+    order by session_id, event_at desc, event_id desc
+),
+
+-- the first matching rule (lowest rule_priority) names the channel; no match is direct
+channels as (
+    select distinct on (landings.session_id)
+        landings.session_id,
+        coalesce(channel_rules.channel, 'direct') as channel
+    from landings
+    left join channel_rules
+        on
+            (channel_rules.utm_medium_regex is null or landings.utm_medium ~* channel_rules.utm_medium_regex)
+            and (channel_rules.utm_source_regex is null or landings.utm_source ~* channel_rules.utm_source_regex)
+            and (
+                channel_rules.referrer_host_regex is null
+                or landings.referrer_host ~* channel_rules.referrer_host_regex
+            )
+    order by landings.session_id, channel_rules.rule_priority nulls last
+),
+
+-- a purchase sent twice (same order_id) counts once, in the session of its first copy
+first_order_events as (
+    select distinct on (visitor_id, order_id)
+        session_id,
+        order_id,
+        order_revenue
+    from events
+    where event_type = 'purchase' and order_id is not null
+    order by visitor_id, order_id, event_at, event_id
+),
+
+session_orders as (
+    select
+        session_id,
+        count(*) as orders,
+        sum(order_revenue) as revenue
+    from first_order_events
+    group by session_id
+),
+
+session_events as (
+    select
+        session_id,
+        min(visitor_id) as visitor_id,
+        min(visitor_session_number) as visitor_session_number,
+        array_agg(distinct anonymous_id order by anonymous_id) as anonymous_ids,
+        max(user_id) as user_id,
+        min(event_at) as started_at,
+        max(event_at) as ended_at,
+        count(*) as events,
+        count(*) filter (where event_type = 'view') as page_views,
+        count(*) filter (where event_type = 'view' and product_id is not null) as product_views,
+        count(*) filter (where event_type = 'search') as searches,
+        count(*) filter (where event_type = 'add_to_cart') as add_to_carts,
+        count(*) filter (where event_type = 'checkout') as checkouts,
+        count(*) filter (where event_type = 'purchase') as purchase_events,
+        count(distinct client_session_id) as client_sessions,
+        min(client_session_id) as first_client_session_id,
+        bool_or(is_bot) as is_bot,
+        max(_sessionized_at) as _sessionized_at
+    from events
+    group by session_id
+),
+
+joined as (
+    select
+        session_events.session_id,
+        session_events.visitor_id,
+        session_events.visitor_session_number,
+        session_events.anonymous_ids,
+        session_events.user_id,
+        session_events.started_at,
+        session_events.ended_at,
+        extract(epoch from session_events.ended_at - session_events.started_at)::numeric(12, 3)
+            as duration_s,
+        session_events.events,
+        session_events.page_views,
+        session_events.product_views,
+        session_events.searches,
+        session_events.add_to_carts,
+        session_events.checkouts,
+        session_events.purchase_events,
+        coalesce(session_orders.orders, 0) as orders,
+        coalesce(session_orders.revenue, 0)::numeric(14, 2) as revenue,
+        session_events.purchase_events > 0 as is_converted,
+        landings.landing_page_path,
+        exits.exit_page_path,
+        channels.channel,
+        landings.referrer_host,
+        landings.utm_source,
+        landings.utm_medium,
+        landings.utm_campaign,
+        landings.device_type,
+        landings.country,
+        landings.browser,
+        landings.os,
+        session_events.client_sessions,
+        session_events.first_client_session_id,
+        session_events.is_bot,
+        session_events._sessionized_at
+    from session_events
+    inner join landings on session_events.session_id = landings.session_id
+    inner join channels on session_events.session_id = channels.session_id
+    left join exits on session_events.session_id = exits.session_id
+    left join session_orders on session_events.session_id = session_orders.session_id
+),
+
+-- the metric definitions, in one place (docs: metric_engaged_session, metric_bounce_rate)
+engagement as (
+    select
+        *,
+        duration_s >= {{ var('clickstream__engaged_min_seconds') }}
+        or page_views >= {{ var('clickstream__engaged_min_page_views') }}
+        or is_converted as is_engaged
+    from joined
+),
+
+sessions as (
+    select
+        session_id,
+        visitor_id,
+        visitor_session_number,
+        visitor_session_number = 1 as is_first_session,
+        anonymous_ids,
+        user_id,
+        started_at,
+        ended_at,
+        duration_s,
+        events,
+        page_views,
+        product_views,
+        searches,
+        add_to_carts,
+        checkouts,
+        purchase_events,
+        orders,
+        revenue,
+        is_converted,
+        is_engaged,
+        not is_engaged as is_bounced,
+        landing_page_path,
+        exit_page_path,
+        channel,
+        referrer_host,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        device_type,
+        country,
+        browser,
+        os,
+        client_sessions,
+        first_client_session_id,
+        client_sessions > 1 as has_client_session_mismatch,
+        is_bot,
+        _sessionized_at
+    from engagement
+)
+
+select * from sessions

@@ -1,0 +1,74 @@
+{{ config(indexes=[{'columns': ['product_id'], 'unique': true}, {'columns': ['category']}]) }}
+
+with
+
+events as (
+    select * from {{ ref('int_events_sessionized') }}
+),
+
+-- products as seen on product pages and cart changes, and as order lines of purchases
+sightings as (
+    select
+        product_id,
+        product_name,
+        product_brand,
+        product_category,
+        product_price,
+        event_at,
+        event_id
+    from events
+    where product_id is not null
+    union all
+    select
+        item ->> 'product_id' as product_id,
+        item ->> 'product_name' as product_name,
+        item ->> 'brand' as product_brand,
+        item ->> 'category' as product_category,
+        (item ->> 'price')::numeric(14, 2) as product_price,
+        events.event_at,
+        events.event_id
+    from events
+    cross join lateral jsonb_array_elements(events.order_items) as item
+    where events.event_type = 'purchase' and jsonb_typeof(events.order_items) = 'array'
+),
+
+-- the latest sighting names the product (a renamed product shows its current name)
+latest as (
+    select distinct on (product_id)
+        product_id,
+        product_name,
+        product_brand,
+        product_category,
+        product_price
+    from sightings
+    where product_id is not null
+    order by product_id, event_at desc, event_id desc
+),
+
+spans as (
+    select
+        product_id,
+        min(event_at) as first_seen_at,
+        max(event_at) as last_seen_at
+    from sightings
+    where product_id is not null
+    group by product_id
+),
+
+products as (
+    select
+        latest.product_id,
+        coalesce(latest.product_name, latest.product_id) as product_name,
+        latest.product_brand as brand,
+        coalesce(latest.product_category, 'unknown') as category,
+        coalesce(split_part(latest.product_category, '.', 1), 'unknown') as category_level_1,
+        nullif(split_part(latest.product_category, '.', 2), '') as category_level_2,
+        nullif(split_part(latest.product_category, '.', 3), '') as category_level_3,
+        latest.product_price as last_price,
+        spans.first_seen_at,
+        spans.last_seen_at
+    from latest
+    inner join spans on latest.product_id = spans.product_id
+)
+
+select * from products
