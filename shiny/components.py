@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Callable
 
@@ -32,9 +33,18 @@ def metric_label(label: str, metric: str) -> ui.Tag:
     )
 
 
-def kpi(label: str, metric: str, value: str, delta: float | None, *, good_when_up: bool = True) -> ui.Tag:
-    """A KPI box: the value for the selected period and its change against the previous period."""
-    if delta is None:
+def slug(label: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+
+
+def kpi(label: str, metric: str, value: str, delta: float | None, *, good_when_up: bool = True,
+        compare: bool = True) -> ui.Tag:
+    """A KPI box: the value for the selected period and its change against the previous period.
+
+    metric names the definition shown in the tooltip (see shared.definition)."""
+    if not compare:
+        delta_text, tone = "", "neutral"
+    elif delta is None:
         delta_text, tone = "no previous period data", "neutral"
     else:
         arrow = "▲" if delta > 0 else ("▼" if delta < 0 else "■")
@@ -42,9 +52,10 @@ def kpi(label: str, metric: str, value: str, delta: float | None, *, good_when_u
         tone = "neutral" if delta == 0 else ("good" if (delta > 0) == good_when_up else "bad")
     return ui.value_box(
         metric_label(label, metric),
-        ui.span(value, class_="kpi-value", data_kpi=metric),
-        ui.span(delta_text, class_=f"kpi-delta kpi-delta-{tone}", data_kpi_delta=metric),
+        ui.span(value, class_="kpi-value"),
+        ui.span(delta_text, class_=f"kpi-delta kpi-delta-{tone}"),
         class_="kpi",
+        data_kpi=slug(label),
         min_height="110px",
     )
 

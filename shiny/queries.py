@@ -12,24 +12,28 @@ import pandas as pd
 
 from shared import CATEGORY_FILTER, DIMENSION_FILTER, Filters, fetch
 
-# The one cheap poll: when the report models were last rebuilt and what load they reflect. It changes
-# exactly when dbt has rebuilt the reports, so cached results are reused until then.
+# The one cheap poll: rpt_freshness is one row that dbt rebuilds on every run (built_at) and that says what
+# the newest loaded event is (last_loaded_at). It changes exactly when dbt has rebuilt the reports, so
+# cached results are reused until then; no loaded event at all means an empty warehouse (NULL).
 DATA_VERSION = """
-select max(reports_built_at)::text || '/' || coalesce(max(last_load_id)::text, '-')
-from reports.rpt_pipeline_health
+select built_at::text || ' / ' || last_loaded_at::text
+from reports.rpt_freshness
+where last_loaded_at is not null
 """
 
 # Date bounds and the filter choices (cheap: daily grain tables).
 DATE_BOUNDS = "select min(date_day) as first_day, max(date_day) as last_day from reports.rpt_traffic_daily"
 
 DIMENSION_VALUES = """
-select 'device_type' as dimension, device_type as value from reports.rpt_traffic_daily group by 2
-union all
-select 'country', country from reports.rpt_traffic_daily group by 2
-union all
-select 'channel', channel from reports.rpt_traffic_daily group by 2
-union all
-select 'category', category from reports.rpt_product_daily group by 2
+select 'device_type' as dimension, device_type as value from reports.rpt_traffic_daily
+union
+select 'country', country from reports.rpt_traffic_daily
+union
+select 'channel', channel from reports.rpt_traffic_daily
+union
+select 'category', category from reports.rpt_product_daily
+union
+select 'category', category_level_1 from reports.rpt_product_daily
 order by 1, 2
 """
 
@@ -50,9 +54,13 @@ select
     date_day,
     sum(sessions) as sessions,
     sum(engaged_sessions) as engaged_sessions,
+    sum(bounced_sessions) as bounced_sessions,
     sum(converted_sessions) as converted_sessions,
+    sum(new_visitor_sessions) as new_visitor_sessions,
     sum(page_views) as page_views,
-    sum(session_duration_s) as session_duration_s
+    sum(session_duration_s) as session_duration_s,
+    sum(orders) as orders,
+    sum(revenue) as revenue
 from reports.rpt_traffic_daily
 where {DIMENSION_FILTER}
 group by date_day
@@ -112,11 +120,12 @@ def active_visitors_daily(f: Filters, version: str) -> pd.DataFrame:
 
 # --- Funnels --------------------------------------------------------------------------------------------------
 
+# (stage, label, open-funnel column, closed-funnel column)
 FUNNEL_STAGES = [
-    ("view", "Viewed a product", "sessions_with_product_view"),
-    ("add_to_cart", "Added to cart", "sessions_with_add_to_cart"),
-    ("checkout", "Checked out", "sessions_with_checkout"),
-    ("purchase", "Purchased", "sessions_with_purchase"),
+    ("product_view", "Viewed a product", "product_view_sessions", "closed_product_view_sessions"),
+    ("add_to_cart", "Added to cart", "add_to_cart_sessions", "closed_add_to_cart_sessions"),
+    ("checkout", "Checked out", "checkout_sessions", "closed_checkout_sessions"),
+    ("purchase", "Purchased", "purchase_sessions", "closed_purchase_sessions"),
 ]
 
 FUNNEL_BY = f"""
@@ -124,10 +133,14 @@ select
     device_type,
     channel,
     sum(sessions) as sessions,
-    sum(sessions_with_product_view) as sessions_with_product_view,
-    sum(sessions_with_add_to_cart) as sessions_with_add_to_cart,
-    sum(sessions_with_checkout) as sessions_with_checkout,
-    sum(sessions_with_purchase) as sessions_with_purchase
+    sum(product_view_sessions) as product_view_sessions,
+    sum(add_to_cart_sessions) as add_to_cart_sessions,
+    sum(checkout_sessions) as checkout_sessions,
+    sum(purchase_sessions) as purchase_sessions,
+    sum(closed_product_view_sessions) as closed_product_view_sessions,
+    sum(closed_add_to_cart_sessions) as closed_add_to_cart_sessions,
+    sum(closed_checkout_sessions) as closed_checkout_sessions,
+    sum(closed_purchase_sessions) as closed_purchase_sessions
 from reports.rpt_funnel_daily
 where {DIMENSION_FILTER}
 group by device_type, channel
@@ -145,26 +158,29 @@ PRODUCTS = f"""
 select
     product_id,
     max(product_name) as product_name,
-    category,
+    max(category) as category,
     sum(product_views) as product_views,
     sum(add_to_carts) as add_to_carts,
-    sum(purchases) as purchases,
-    sum(quantity) as quantity,
-    sum(revenue) as revenue
+    sum(units_purchased) as units_purchased,
+    sum(revenue) as revenue,
+    sum(view_sessions) as view_sessions,
+    sum(add_to_cart_sessions) as add_to_cart_sessions,
+    sum(purchase_sessions) as purchase_sessions
 from reports.rpt_product_daily
 where {DIMENSION_FILTER} {CATEGORY_FILTER}
-group by product_id, category
+group by product_id
 """
 
 SEARCH_TERMS = f"""
 select
-    search_query,
+    search_term,
     sum(searches) as searches,
-    sum(searching_sessions) as searching_sessions
+    sum(search_sessions) as search_sessions,
+    sum(converted_search_sessions) as converted_search_sessions
 from reports.rpt_search_terms_daily
 where {DIMENSION_FILTER}
-group by search_query
-order by searches desc, search_query
+group by search_term
+order by searches desc, search_term
 limit 20
 """
 
@@ -182,16 +198,19 @@ def search_terms(f: Filters, version: str) -> pd.DataFrame:
 ACQUISITION = f"""
 select
     channel,
-    coalesce(referrer_host, '(direct)') as referrer_host,
-    coalesce(utm_campaign, '(none)') as utm_campaign,
+    source || ' / ' || medium as source_medium,
+    campaign,
+    referrer_host,
     device_type,
     country,
     sum(sessions) as sessions,
+    sum(engaged_sessions) as engaged_sessions,
     sum(converted_sessions) as converted_sessions,
+    sum(orders) as orders,
     sum(revenue) as revenue
 from reports.rpt_acquisition_daily
 where {DIMENSION_FILTER}
-group by 1, 2, 3, 4, 5
+group by 1, 2, 3, 4, 5, 6
 """
 
 
@@ -201,13 +220,46 @@ def acquisition(f: Filters, version: str) -> pd.DataFrame:
 
 # --- Reliability ----------------------------------------------------------------------------------------------
 
-PIPELINE_HEALTH = "select * from reports.rpt_pipeline_health"
-LOAD_RUNS = "select * from reports.rpt_load_runs order by started_at desc limit 48"
-DBT_TESTS = "select * from reports.rpt_dbt_tests order by status, unique_id"
+FRESHNESS = "select * from reports.rpt_freshness"
+
+# Per-day pipeline health over the selected dates (the other filters do not apply to the pipeline).
+PIPELINE_HEALTH = """
+select *
+from reports.rpt_pipeline_health
+where date_day between %(start)s and %(end)s
+order by date_day
+"""
+
+LOAD_RUNS = """
+select
+    load_id, started_at, finished_at, load_status, duration_s, objects_loaded, rows_loaded, bytes_loaded,
+    rows_quarantined, rows_rejected, failed_objects, load_error
+from reports.rpt_load_runs
+order by started_at desc
+limit 48
+"""
+
+# The tests of the latest dbt invocation that ran any, failures first.
+DBT_TESTS = """
+with latest as (
+    select invocation_id from reports.rpt_dbt_tests order by started_at desc limit 1
+)
+
+select
+    tests.started_at, tests.dbt_command, tests.node_unique_id, tests.resource_type, tests.node_status,
+    tests.failures, tests.node_message, tests.execution_time_s
+from reports.rpt_dbt_tests as tests
+inner join latest on tests.invocation_id = latest.invocation_id
+order by tests.node_status = 'pass', tests.node_unique_id
+"""
 
 
-def pipeline_health(version: str) -> pd.DataFrame:
-    return fetch(PIPELINE_HEALTH, version=version)
+def freshness(version: str) -> pd.DataFrame:
+    return fetch(FRESHNESS, version=version)
+
+
+def pipeline_health(f: Filters, version: str) -> pd.DataFrame:
+    return fetch(PIPELINE_HEALTH, {"start": f.start, "end": f.end}, version=version)
 
 
 def load_runs(version: str) -> pd.DataFrame:

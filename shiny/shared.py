@@ -256,27 +256,64 @@ DIMENSION_FILTER = """
     and (%(channels)s::text[] is null or channel = any(%(channels)s::text[]))
     and is_bot = any(%(bot_values)s::boolean[])
 """
-CATEGORY_FILTER = "and (%(categories)s::text[] is null or category = any(%(categories)s::text[]))"
+# A category filter value matches the full path (computers.notebook) or its top level (computers).
+CATEGORY_FILTER = """
+    and (%(categories)s::text[] is null
+         or category = any(%(categories)s::text[]) or category_level_1 = any(%(categories)s::text[]))
+"""
 
 
-# --- metric definitions (the dbt docs blocks, so tooltips say exactly what the dbt YAML says) -----------------
+# --- metric definitions: the dbt docs blocks and YAML descriptions, so tooltips say what dbt says ----------
 
-_DOCS_BLOCK = re.compile(r"{%-?\s*docs\s+metric_(\w+)\s*-?%}(.*?){%-?\s*enddocs\s*-?%}", re.S)
+DBT_MODELS = REPO_ROOT / "dbt" / "models"
+_DOCS_BLOCK = re.compile(r"{%-?\s*docs\s+(\w+)\s*-?%}(.*?){%-?\s*enddocs\s*-?%}", re.S)
+_DOC_REF = re.compile(r"{{\s*doc\(\s*['\"](\w+)['\"]\s*\)\s*}}")
 
 
-def load_metric_definitions(path: Path = METRIC_DOCS) -> dict[str, str]:
+def plain(text: str) -> str:
+    """Markdown emphasis and code marks dropped, whitespace collapsed: how a tooltip shows a definition."""
+    return " ".join(text.replace("**", "").replace("`", "").replace("*", "").split())
+
+
+def load_docs_blocks(models: Path = DBT_MODELS) -> dict[str, str]:
+    blocks: dict[str, str] = {}
+    for path in sorted(models.rglob("*.md")):
+        blocks.update((name, body.strip()) for name, body in _DOCS_BLOCK.findall(path.read_text(encoding="utf-8")))
+    return blocks
+
+
+def load_column_descriptions(models: Path = DBT_MODELS, blocks: dict[str, str] | None = None) -> dict[str, str]:
+    """'<model>.<column>' -> its YAML description with {{ doc('...') }} references resolved."""
+    import yaml  # dbt's dependency; only needed here
+
+    blocks = load_docs_blocks(models) if blocks is None else blocks
+    descriptions: dict[str, str] = {}
+    for path in sorted(models.rglob("_*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for model in document.get("models") or []:
+            for column in model.get("columns") or []:
+                text = _DOC_REF.sub(lambda m: blocks.get(m.group(1), ""), column.get("description") or "")
+                descriptions[f"{model['name']}.{column['name']}"] = text
+    return descriptions
+
+
+def _load_definitions() -> tuple[dict[str, str], dict[str, str]]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return {}
-    return {name: " ".join(body.split()) for name, body in _DOCS_BLOCK.findall(text)}
+        blocks = load_docs_blocks()
+        return blocks, load_column_descriptions(blocks=blocks)
+    except Exception:  # a broken YAML must not take the dashboards down; tooltips say so instead
+        return {}, {}
 
 
-METRICS = load_metric_definitions()
+DOCS_BLOCKS, COLUMN_DESCRIPTIONS = _load_definitions()
 
 
 def definition(metric: str) -> str:
-    return METRICS.get(metric, f"No definition of '{metric}' in dbt/models/docs/metric_definitions.md.")
+    """Tooltip text: 'conversion_rate' is the docs block metric_conversion_rate, 'rpt_x.col' a YAML column."""
+    text = COLUMN_DESCRIPTIONS.get(metric) if "." in metric else DOCS_BLOCKS.get(f"metric_{metric}")
+    if not text:
+        return f"No definition of {metric} in the dbt project."
+    return plain(text)
 
 
 # --- number formatting, shared by KPI boxes and tables (the tests parse the same formats) ---------------------

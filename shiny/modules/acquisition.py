@@ -14,11 +14,12 @@ import queries
 from modules.common import ok_version, problem_of, ready
 from shared import DataVersion, Filters, fmt_int, fmt_money, fmt_pct, ratio
 
-MEASURES = ["sessions", "converted_sessions", "revenue"]
+MEASURES = ["sessions", "engaged_sessions", "converted_sessions", "orders", "revenue"]
 BREAKDOWNS = {
     "channel": "Channel",
+    "source_medium": "Source / medium",
     "referrer_host": "Referrer",
-    "utm_campaign": "Campaign",
+    "campaign": "Campaign",
     "device_type": "Device",
     "country": "Country",
 }
@@ -52,6 +53,7 @@ def acquisition_ui():
 def breakdown(frame: pd.DataFrame, dimension: str) -> pd.DataFrame:
     grouped = frame.groupby(dimension, as_index=False, dropna=False)[MEASURES].sum()
     sessions = grouped["sessions"].astype(float).where(grouped["sessions"] > 0)
+    grouped["engagement_rate"] = (grouped["engaged_sessions"].astype(float) / sessions).round(4)
     grouped["conversion_rate"] = (grouped["converted_sessions"].astype(float) / sessions).round(4)
     grouped["revenue"] = grouped["revenue"].astype(float).round(2)
     grouped["revenue_per_session"] = (grouped["revenue"] / sessions).round(2)
@@ -85,13 +87,13 @@ def acquisition_server(input, output, session, filters: Callable[[], Filters],
         before = {m: total(data["previous"], m) for m in MEASURES}
         d = components.delta
         return ui.layout_column_wrap(
-            components.kpi("Sessions", "sessions", fmt_int(now["sessions"]), d(now["sessions"], before["sessions"])),
+            components.kpi("Sessions", "session", fmt_int(now["sessions"]), d(now["sessions"], before["sessions"])),
             components.kpi("Conversion rate", "conversion_rate",
                            fmt_pct(ratio(now["converted_sessions"], now["sessions"]), 2),
                            d(ratio(now["converted_sessions"], now["sessions"]),
                              ratio(before["converted_sessions"], before["sessions"]))),
             components.kpi("Revenue", "revenue", fmt_money(now["revenue"]), d(now["revenue"], before["revenue"])),
-            components.kpi("Revenue per session", "revenue_per_session",
+            components.kpi("Revenue per session", "revenue",
                            fmt_money(ratio(now["revenue"], now["sessions"])),
                            d(ratio(now["revenue"], now["sessions"]), ratio(before["revenue"], before["sessions"]))),
             width="220px",

@@ -14,7 +14,14 @@ import queries
 from modules.common import ok_version, problem_of, ready
 from shared import DataVersion, Filters, fmt_int, fmt_pct, ratio
 
-STAGE_COLUMNS = [column for _, _, column in queries.FUNNEL_STAGES]
+FUNNEL_KINDS = {"closed": "Closed (in order)", "open": "Open (any order)"}
+
+
+def stage_columns(kind: str) -> list[str]:
+    return [closed if kind == "closed" else open_ for _, _, open_, closed in queries.FUNNEL_STAGES]
+
+
+ALL_STAGE_COLUMNS = stage_columns("open") + stage_columns("closed")
 
 
 @module.ui
@@ -22,6 +29,7 @@ def funnels_ui():
     return ui.div(
         ui.output_ui("notice"),
         ui.div(
+            ui.input_radio_buttons("kind", "Funnel", FUNNEL_KINDS, selected="closed", inline=True),
             ui.output_ui("kpis"),
             ui.layout_columns(
                 ui.card(ui.output_ui("funnel_chart")),
@@ -43,17 +51,19 @@ def funnels_ui():
 
 
 def totals(frame: pd.DataFrame) -> dict[str, float]:
-    return {column: float(frame[column].sum()) if len(frame) else 0.0 for column in ["sessions", *STAGE_COLUMNS]}
+    return {column: float(frame[column].sum()) if len(frame) else 0.0 for column in ["sessions", *ALL_STAGE_COLUMNS]}
 
 
-def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
-    """Stage-to-stage conversion and overall conversion, as ratios of the summed stage counts."""
-    out = frame.copy()
-    for (_, _, prev), (stage, _, column) in zip(queries.FUNNEL_STAGES, queries.FUNNEL_STAGES[1:]):
-        denominator = out[prev].astype(float).where(out[prev] > 0)
-        out[f"{stage}_stage_conversion"] = (out[column].astype(float) / denominator).round(4)
-    first = out[STAGE_COLUMNS[0]].astype(float).where(out[STAGE_COLUMNS[0]] > 0)
-    out["view_to_purchase"] = (out[STAGE_COLUMNS[-1]].astype(float) / first).round(4)
+def with_rates(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Stage conversion (from the previous stage) and drop-off, as ratios of summed stage counts."""
+    columns = stage_columns(kind)
+    out = frame[[c for c in frame.columns if c in ("device_type", "channel")] + ["sessions", *columns]].copy()
+    for (stage, *_), previous, column in zip(queries.FUNNEL_STAGES[1:], columns, columns[1:]):
+        denominator = out[previous].astype(float).where(out[previous] > 0)
+        out[f"{stage}_conversion"] = (out[column].astype(float) / denominator).round(4)
+        out[f"{stage}_drop_off"] = (1 - out[f"{stage}_conversion"]).round(4)
+    first = out[columns[0]].astype(float).where(out[columns[0]] > 0)
+    out["view_to_purchase"] = (out[columns[-1]].astype(float) / first).round(4)
     return out
 
 
@@ -78,47 +88,53 @@ def funnels_server(input, output, session, filters: Callable[[], Filters], versi
     @render.ui
     def kpis():
         data = ready(page())
+        kind = input.kind()
+        columns = stage_columns(kind)
         now, before = totals(data["current"]), totals(data["previous"])
         d = components.delta
-        boxes = []
-        for (stage, label, column), prev in zip(queries.FUNNEL_STAGES, [None, *STAGE_COLUMNS]):
-            boxes.append(components.kpi(f"Sessions: {label.lower()}", f"funnel_{stage}_sessions",
-                                        fmt_int(now[column]), d(now[column], before[column])))
+        boxes = [
+            components.kpi(label, "funnel", fmt_int(now[column]), d(now[column], before[column]))
+            for (_, label, *_), column in zip(queries.FUNNEL_STAGES, columns)
+        ]
         boxes.append(components.kpi(
-            "View-to-purchase conversion", "funnel_conversion_rate",
-            fmt_pct(ratio(now[STAGE_COLUMNS[-1]], now[STAGE_COLUMNS[0]]), 2),
-            d(ratio(now[STAGE_COLUMNS[-1]], now[STAGE_COLUMNS[0]]),
-              ratio(before[STAGE_COLUMNS[-1]], before[STAGE_COLUMNS[0]])),
+            "View-to-purchase", "funnel", fmt_pct(ratio(now[columns[-1]], now[columns[0]]), 2),
+            d(ratio(now[columns[-1]], now[columns[0]]), ratio(before[columns[-1]], before[columns[0]])),
         ))
-        return ui.layout_column_wrap(*boxes, width="220px", fill=False)
+        boxes.append(components.kpi(
+            "Conversion rate", "conversion_rate", fmt_pct(ratio(now["purchase_sessions"], now["sessions"]), 2),
+            d(ratio(now["purchase_sessions"], now["sessions"]), ratio(before["purchase_sessions"], before["sessions"])),
+        ))
+        return ui.layout_column_wrap(*boxes, width="180px", fill=False)
 
     @render.ui
     def funnel_chart():
         now = totals(ready(page())["current"])
+        kind = input.kind()
         return components.plot(plots.funnel(
-            [label for _, label, _ in queries.FUNNEL_STAGES], [now[c] for c in STAGE_COLUMNS],
-            "Funnel (sessions reaching each stage)",
+            [label for _, label, *_ in queries.FUNNEL_STAGES], [now[c] for c in stage_columns(kind)],
+            f"{FUNNEL_KINDS[kind]} funnel, in sessions",
         ))
 
     @render.ui
     def by_device_chart():
         frame = ready(page())["current"]
-        by_device = with_rates(frame.groupby("device_type", as_index=False)[["sessions", *STAGE_COLUMNS]].sum())
+        kind = input.kind()
+        by_device = frame.groupby("device_type", as_index=False)[["sessions", *ALL_STAGE_COLUMNS]].sum()
+        by_device = with_rates(by_device, kind)
         return components.plot(plots.bars(
             by_device, "device_type",
-            {f"{stage}_stage_conversion": f"{label} (from previous stage)"
-             for stage, label, _ in queries.FUNNEL_STAGES[1:]},
-            "Stage conversion by device",
+            {f"{stage}_conversion": label for stage, label, *_ in queries.FUNNEL_STAGES[1:]},
+            "Stage conversion by device (from the previous stage)",
         ))
 
     @reactive.calc
     def table():
-        return with_rates(ready(page())["current"])
+        return with_rates(ready(page())["current"], input.kind())
 
     @render.data_frame
     def breakdown_table():
         return render.DataGrid(table(), height="360px")
 
-    @render.download_button(filename=lambda: f"funnel_{filters().start}_{filters().end}.csv")
+    @render.download_button(filename=lambda: f"funnel_{input.kind()}_{filters().start}_{filters().end}.csv")
     def download():
         yield components.download_csv(table())

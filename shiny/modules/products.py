@@ -14,7 +14,8 @@ import queries
 from modules.common import ok_version, problem_of, ready
 from shared import DataVersion, Filters, fmt_int, fmt_money, fmt_pct, ratio
 
-MEASURES = ["product_views", "add_to_carts", "purchases", "quantity", "revenue"]
+MEASURES = ["product_views", "add_to_carts", "units_purchased", "revenue", "view_sessions", "add_to_cart_sessions",
+            "purchase_sessions"]
 TOP_N = 10
 
 
@@ -53,11 +54,12 @@ def products_ui():
 
 
 def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    """View-to-cart and cart-to-purchase rates in sessions, as ratios of sums (see the dbt definitions)."""
     out = frame.copy()
-    views = out["product_views"].astype(float).where(out["product_views"] > 0)
-    carts = out["add_to_carts"].astype(float).where(out["add_to_carts"] > 0)
-    out["add_to_cart_rate"] = (out["add_to_carts"].astype(float) / views).round(4)
-    out["cart_to_purchase_rate"] = (out["purchases"].astype(float) / carts).round(4)
+    viewed = out["view_sessions"].astype(float).where(out["view_sessions"] > 0)
+    carted = out["add_to_cart_sessions"].astype(float).where(out["add_to_cart_sessions"] > 0)
+    out["view_to_cart_rate"] = (out["add_to_cart_sessions"].astype(float) / viewed).round(4)
+    out["cart_to_purchase_rate"] = (out["purchase_sessions"].astype(float) / carted).round(4)
     out["revenue"] = out["revenue"].astype(float).round(2)
     return out
 
@@ -95,20 +97,23 @@ def products_server(input, output, session, filters: Callable[[], Filters], vers
             return float(frame[column].sum()) if len(frame) else 0.0
 
         d = components.delta
+        kpi = components.kpi
+        rate_now = ratio(total(now, "add_to_cart_sessions"), total(now, "view_sessions"))
+        rate_before = ratio(total(before, "add_to_cart_sessions"), total(before, "view_sessions"))
+        buy_now = ratio(total(now, "purchase_sessions"), total(now, "add_to_cart_sessions"))
+        buy_before = ratio(total(before, "purchase_sessions"), total(before, "add_to_cart_sessions"))
         return ui.layout_column_wrap(
-            components.kpi("Product views", "product_views", fmt_int(total(now, "product_views")),
-                           d(total(now, "product_views"), total(before, "product_views"))),
-            components.kpi("Add-to-carts", "add_to_carts", fmt_int(total(now, "add_to_carts")),
-                           d(total(now, "add_to_carts"), total(before, "add_to_carts"))),
-            components.kpi("Units purchased", "units_purchased", fmt_int(total(now, "quantity")),
-                           d(total(now, "quantity"), total(before, "quantity"))),
-            components.kpi("Product revenue", "product_revenue", fmt_money(total(now, "revenue")),
-                           d(total(now, "revenue"), total(before, "revenue"))),
-            components.kpi("Add-to-cart rate", "add_to_cart_rate",
-                           fmt_pct(ratio(total(now, "add_to_carts"), total(now, "product_views"))),
-                           d(ratio(total(now, "add_to_carts"), total(now, "product_views")),
-                             ratio(total(before, "add_to_carts"), total(before, "product_views")))),
-            width="220px",
+            kpi("Product views", "rpt_product_daily.product_views", fmt_int(total(now, "product_views")),
+                d(total(now, "product_views"), total(before, "product_views"))),
+            kpi("Add-to-carts", "rpt_product_daily.add_to_carts", fmt_int(total(now, "add_to_carts")),
+                d(total(now, "add_to_carts"), total(before, "add_to_carts"))),
+            kpi("Units purchased", "rpt_product_daily.units_purchased", fmt_int(total(now, "units_purchased")),
+                d(total(now, "units_purchased"), total(before, "units_purchased"))),
+            kpi("Product revenue", "rpt_product_daily.revenue", fmt_money(total(now, "revenue")),
+                d(total(now, "revenue"), total(before, "revenue"))),
+            kpi("View-to-cart rate", "view_to_cart_rate", fmt_pct(rate_now), d(rate_now, rate_before)),
+            kpi("Cart-to-purchase rate", "cart_to_purchase_rate", fmt_pct(buy_now), d(buy_now, buy_before)),
+            width="200px",
             fill=False,
         )
 
@@ -119,14 +124,15 @@ def products_server(input, output, session, filters: Callable[[], Filters], vers
 
     @render.ui
     def top_chart():
-        top = ready(page())["current"].nlargest(TOP_N, "revenue")
+        top = ready(page())["current"].sort_values(["revenue", "product_id"], ascending=[False, True]).head(TOP_N)
         top = top.assign(label=top["product_name"].fillna(top["product_id"]))
         return components.plot(plots.bars(top, "label", {"revenue": "Revenue"}, f"Top {TOP_N} products by revenue",
                                           horizontal=True))
 
     @reactive.calc
     def top():
-        return ready(page())["current"].sort_values(["revenue", "product_views"], ascending=False).head(TOP_N)
+        frame = ready(page())["current"]
+        return frame.sort_values(["revenue", "product_views", "product_id"], ascending=[False, False, True]).head(TOP_N)
 
     @reactive.calc
     def bottom():

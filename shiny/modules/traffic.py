@@ -42,14 +42,16 @@ def traffic_ui():
 
 def summarize(daily: pd.DataFrame) -> dict[str, float | None]:
     """Totals and rates of the period, rates as ratios of sums."""
-    sessions = daily["sessions"].sum() if len(daily) else 0
-    engaged = daily["engaged_sessions"].sum() if len(daily) else 0
+    total = {column: float(daily[column].sum()) if len(daily) else 0.0 for column in daily.columns if column != "date_day"}
+    sessions = total.get("sessions", 0.0)
     return {
         "sessions": sessions,
-        "pages_per_session": ratio(daily["page_views"].sum(), sessions) if len(daily) else None,
-        "avg_session_duration": ratio(daily["session_duration_s"].sum(), sessions) if len(daily) else None,
-        "engagement_rate": ratio(engaged, sessions),
-        "bounce_rate": None if ratio(engaged, sessions) is None else 1 - ratio(engaged, sessions),
+        "pages_per_session": ratio(total.get("page_views"), sessions),
+        "average_session_duration": ratio(total.get("session_duration_s"), sessions),
+        "engagement_rate": ratio(total.get("engaged_sessions"), sessions),
+        "bounce_rate": ratio(total.get("bounced_sessions"), sessions),
+        "conversion_rate": ratio(total.get("converted_sessions"), sessions),
+        "revenue": total.get("revenue", 0.0),
     }
 
 
@@ -59,10 +61,13 @@ def daily_rows(daily: pd.DataFrame, visitors: pd.DataFrame) -> pd.DataFrame:
     frame["pages_per_session"] = (frame["page_views"].astype(float) / sessions).round(2)
     frame["avg_session_duration_s"] = (frame["session_duration_s"].astype(float) / sessions).round(1)
     frame["engagement_rate"] = (frame["engaged_sessions"].astype(float) / sessions).round(4)
-    frame["bounce_rate"] = (1 - frame["engagement_rate"]).round(4)
+    frame["bounce_rate"] = (frame["bounced_sessions"].astype(float) / sessions).round(4)
+    frame["conversion_rate"] = (frame["converted_sessions"].astype(float) / sessions).round(4)
+    frame["revenue"] = frame["revenue"].astype(float).round(2)
     return frame[[
-        "date_day", "visitors", "sessions", "engaged_sessions", "converted_sessions", "page_views",
-        "pages_per_session", "avg_session_duration_s", "engagement_rate", "bounce_rate",
+        "date_day", "visitors", "sessions", "engaged_sessions", "bounced_sessions", "converted_sessions",
+        "new_visitor_sessions", "page_views", "pages_per_session", "avg_session_duration_s", "engagement_rate",
+        "bounce_rate", "conversion_rate", "orders", "revenue",
     ]]
 
 
@@ -94,24 +99,23 @@ def traffic_server(input, output, session, filters: Callable[[], Filters], versi
         now, before = summarize(data["daily"]), summarize(data["previous"])
         active, active_before = data["active"].iloc[0], data["active_previous"].iloc[0]
         d = components.delta
+        kpi = components.kpi
         return ui.layout_column_wrap(
-            components.kpi("Daily active visitors", "dau", fmt_float(active["dau"], 1),
-                           d(active["dau"], active_before["dau"])),
-            components.kpi("Weekly active visitors", "wau", fmt_int(active["wau"]),
-                           d(active["wau"], active_before["wau"])),
-            components.kpi("Monthly active visitors", "mau", fmt_int(active["mau"]),
-                           d(active["mau"], active_before["mau"])),
-            components.kpi("Sessions", "sessions", fmt_int(now["sessions"]),
-                           d(now["sessions"], before["sessions"])),
-            components.kpi("Pages per session", "pages_per_session", fmt_float(now["pages_per_session"]),
-                           d(now["pages_per_session"], before["pages_per_session"])),
-            components.kpi("Avg. session duration", "avg_session_duration",
-                           fmt_seconds(now["avg_session_duration"]),
-                           d(now["avg_session_duration"], before["avg_session_duration"])),
-            components.kpi("Engagement rate", "engagement_rate", fmt_pct(now["engagement_rate"]),
-                           d(now["engagement_rate"], before["engagement_rate"])),
-            components.kpi("Bounce rate", "bounce_rate", fmt_pct(now["bounce_rate"]),
-                           d(now["bounce_rate"], before["bounce_rate"]), good_when_up=False),
+            kpi("Daily active visitors", "active_visitors", fmt_float(active["dau"], 1),
+                d(active["dau"], active_before["dau"])),
+            kpi("Weekly active visitors", "active_visitors", fmt_int(active["wau"]),
+                d(active["wau"], active_before["wau"])),
+            kpi("Monthly active visitors", "active_visitors", fmt_int(active["mau"]),
+                d(active["mau"], active_before["mau"])),
+            kpi("Sessions", "session", fmt_int(now["sessions"]), d(now["sessions"], before["sessions"])),
+            kpi("Pages per session", "pages_per_session", fmt_float(now["pages_per_session"]),
+                d(now["pages_per_session"], before["pages_per_session"])),
+            kpi("Avg. session duration", "average_session_duration", fmt_seconds(now["average_session_duration"]),
+                d(now["average_session_duration"], before["average_session_duration"])),
+            kpi("Engagement rate", "engagement_rate", fmt_pct(now["engagement_rate"]),
+                d(now["engagement_rate"], before["engagement_rate"])),
+            kpi("Bounce rate", "bounce_rate", fmt_pct(now["bounce_rate"]),
+                d(now["bounce_rate"], before["bounce_rate"]), good_when_up=False),
             width="220px",
             fill=False,
         )
