@@ -95,26 +95,25 @@ def reliability_server(input, output, session, filters: Callable[[], Filters],
         total = {m: float(data["health"][m].sum()) if len(data["health"]) else 0.0 for m in HEALTH_MEASURES}
         last_run = runs.iloc[0] if len(runs) else None
         failing = int(tests["node_status"].isin(FAILING).sum()) if len(tests) else 0
-        def kpi(*args):  # the pipeline's state now: no previous-period comparison
-            return components.kpi(*args, compare=False)
+        last_load = "–" if last_run is None else f"{last_run['load_status']}, {age(last_run['started_at'], now)}"
+
+        def kpi(label: str, metric: str, value: str):  # the pipeline's state now: no period comparison
+            return components.kpi(label, metric, value, None, compare=False)
 
         return ui.layout_column_wrap(
-            kpi("Data freshness", "rpt_freshness.last_loaded_at", age(fresh.get("last_loaded_at"), now),),
-            kpi("Last load", "rpt_load_runs.load_status",
-                "–" if last_run is None else f"{last_run['load_status']}, {age(last_run['started_at'], now)}",),
-            kpi("Avg. load lag", "load_lag", fmt_seconds(ratio(total["load_lag_s"], total["events"])),),
-            kpi("Events loaded", "rpt_pipeline_health.events", fmt_int(total["events"]),),
-            kpi("Rejected events", "rpt_pipeline_health.rejected_events", fmt_int(total["rejected_events"]),),
-            kpi("Quarantined lines", "rpt_pipeline_health.quarantined_lines", fmt_int(total["quarantined_lines"]),
-                ),
-            kpi("SDK-dropped events", "rpt_pipeline_health.sdk_dropped_events",
-                fmt_int(total["sdk_dropped_events"]),),
+            kpi("Data freshness", "rpt_freshness.last_loaded_at", age(fresh.get("last_loaded_at"), now)),
+            kpi("Last load", "rpt_load_runs.load_status", last_load),
+            kpi("Avg. load lag", "load_lag", fmt_seconds(ratio(total["load_lag_s"], total["events"]))),
+            kpi("Events loaded", "rpt_pipeline_health.events", fmt_int(total["events"])),
+            kpi("Rejected events", "rpt_pipeline_health.rejected_events", fmt_int(total["rejected_events"])),
+            kpi("Quarantined lines", "rpt_pipeline_health.quarantined_lines", fmt_int(total["quarantined_lines"])),
+            kpi("SDK-dropped events", "rpt_pipeline_health.sdk_dropped_events", fmt_int(total["sdk_dropped_events"])),
             kpi("dbt tests failing", "rpt_dbt_tests.node_status",
-                f"{failing} of {len(tests)}" if len(tests) else "no test results recorded",),
+                f"{failing} of {len(tests)}" if len(tests) else "no test results recorded"),
             kpi("Sessions merging client sessions", "client_session_disagreement",
-                fmt_pct(ratio(total["sessions_merging_client_sessions"], total["sessions"]), 2),),
+                fmt_pct(ratio(total["sessions_merging_client_sessions"], total["sessions"]), 2)),
             kpi("Client sessions split", "client_session_disagreement",
-                fmt_pct(ratio(total["client_sessions_split"], total["client_sessions"]), 2),),
+                fmt_pct(ratio(total["client_sessions_split"], total["client_sessions"]), 2)),
             width="200px",
             fill=False,
         )
