@@ -1,0 +1,9 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    environment: "happy-dom",
+    setupFiles: ["./test/setup.ts"],
+    testTimeout: 10000,
+  },
+});
