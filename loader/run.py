@@ -13,7 +13,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from . import listing, manifest, migrations
 from .load import ObjectOutcome, load_object
-from .store import RawObject, StoreError, open_store
+from .store import PrefetchingStore, RawObject, S3Store, StoreError, open_store
 
 log = logging.getLogger("clickstream.loader")
 
@@ -122,9 +122,12 @@ def run_load(settings: LoadSettings, on_object: Callable[[ObjectOutcome], None] 
         summary.load_id = manifest.start_run(conn, settings.source, settings.since, settings.until)
         log.info("run %s started: %d objects to load", summary.load_id, len(plan.to_load),
                  extra={"load_id": summary.load_id, "pending": len(plan.to_load), "listed": len(listed)})
+        source = PrefetchingStore(store, plan.to_load) if isinstance(store, S3Store) else None
         try:
             for obj in plan.to_load:
-                outcome = load_object(conn, store, obj, summary.load_id)
+                outcome = load_object(conn, source or store, obj, summary.load_id)
+                if source:
+                    source.done(obj.key)
                 _count(summary, outcome)
                 if on_object:
                     on_object(outcome)
@@ -135,6 +138,9 @@ def run_load(settings: LoadSettings, on_object: Callable[[ObjectOutcome], None] 
             if isinstance(exc, Exception):
                 raise LoadError(f"run {summary.load_id} failed: {summary.errors[-1]}") from exc
             raise
+        finally:
+            if source:
+                source.close()
         if summary.quarantined:
             summary.errors.append(f"{summary.quarantined} lines quarantined (see raw.quarantine where _load_id = {summary.load_id})")
         partial = summary.failed_objects or summary.quarantined or summary.changed

@@ -115,3 +115,50 @@ def open_store(uri: str) -> RawStore:
     if "://" in uri and not uri.startswith("file://"):
         raise StoreError(f"unsupported raw store {uri!r}: use a folder or s3://bucket/prefix")
     return LocalStore(uri.removeprefix("file://"))
+
+
+class PrefetchingStore:
+    """Downloads the next few small objects while the current one loads, so S3 round trips overlap COPY.
+
+    Memory stays bounded: at most `ahead` objects of at most `max_bytes` each are held; bigger objects
+    are streamed as usual. The run calls done(key) when it is finished with an object.
+    """
+
+    def __init__(self, store: RawStore, objects: list[RawObject], ahead: int = 8, max_bytes: int = 8 << 20):
+        from collections import deque
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.store, self.uri, self.ahead = store, store.uri, ahead
+        self.queue = deque(obj.key for obj in objects if obj.size <= max_bytes)
+        self.futures: dict = {}
+        self.pool = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="prefetch")
+
+    def _download(self, key: str) -> bytes:
+        with self.store.open(key) as stream:
+            return stream.read()
+
+    def _top_up(self) -> None:
+        while self.queue and len(self.futures) < self.ahead:
+            key = self.queue.popleft()
+            self.futures[key] = self.pool.submit(self._download, key)
+
+    def list_prefix(self, prefix: str) -> Iterator[RawObject]:
+        return self.store.list_prefix(prefix)
+
+    def open(self, key: str) -> BinaryIO:
+        import io
+
+        self._top_up()
+        future = self.futures.get(key)
+        if future is None:
+            return self.store.open(key)
+        return io.BytesIO(future.result())  # a download error surfaces here, as a direct open's would
+
+    def done(self, key: str) -> None:
+        self.futures.pop(key, None)
+        self._top_up()
+
+    def close(self) -> None:
+        for future in self.futures.values():
+            future.cancel()
+        self.pool.shutdown(wait=True, cancel_futures=True)
