@@ -13,11 +13,14 @@ import sys
 import time
 import urllib.request
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import sql
+
+from clickstream.warehouse import libpq_env
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -150,3 +153,56 @@ def unreachable_dsn(tmp_path_factory):
     """A DSN whose server is not running (an empty socket folder)."""
     folder = tmp_path_factory.mktemp("no-server")
     return f"postgresql://postgres@/postgres?host={folder}&connect_timeout=2"
+
+
+# --- warehouses built by the real pipeline ------------------------------------------------------------------
+
+
+@dataclass
+class BuiltWarehouse:
+    dsn: str  # superuser: the tests' oracle reads the marts with it
+    reader_dsn: str  # the dashboard's: a LOGIN member of clickstream_reporting
+
+
+def run(args: list[str], *, env: dict[str, str] | None = None, what: str) -> None:
+    result = subprocess.run(args, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        pytest.fail(f"{what} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+
+
+def dbt_build(dsn: str) -> None:
+    """dbt build of the real project, connected through libpq variables as the hourly job does."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env.update(libpq_env(dsn), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    run([entry_point("dbt"), "build", "--project-dir", str(REPO_ROOT / "dbt"), "--profiles-dir",
+         str(REPO_ROOT / "dbt"), "--log-level", "warn"], env=env, what="dbt build")
+
+
+def simulate_and_load(dsn: str, raw_root: Path, *, days: int, visitors_per_day: int, seed: int = 7) -> None:
+    """Simulated shop traffic -> raw store folder -> clickstream-load."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    run([entry_point("clickstream-simulate"), "--out", str(raw_root), "--days", str(days),
+         "--visitors-per-day", str(visitors_per_day), "--seed", str(seed)], env=env, what="clickstream-simulate")
+    run([entry_point("clickstream-load"), "--source", str(raw_root), "--dsn", dsn, "--since", f"{days + 2}d"],
+        env=env, what="clickstream-load")
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(pg_server, tmp_path_factory):
+    """One warehouse for the whole session, built from simulated traffic by the real pipeline."""
+    dsn = create_database(pg_server, "dash_built")
+    migrate(dsn)
+    simulate_and_load(dsn, tmp_path_factory.mktemp("raw"), days=45, visitors_per_day=60)
+    dbt_build(dsn)
+    yield BuiltWarehouse(dsn=dsn, reader_dsn=reader_dsn(dsn))
+    drop_database(pg_server, dsn)
+
+
+@pytest.fixture(scope="module")
+def empty_warehouse(pg_server):
+    """Set up and transformed, but nothing was ever loaded: dbt built the reports over no events."""
+    dsn = create_database(pg_server, "dash_empty")
+    migrate(dsn)
+    dbt_build(dsn)
+    yield reader_dsn(dsn)
+    drop_database(pg_server, dsn)

@@ -41,3 +41,8 @@ def test_database_down_explains_and_keeps_serving(page, unreachable_dsn):
         assert_notice_everywhere(page, url, "down", "The warehouse is not reachable", "down")
         # The navigation and filters still work: the app itself is up.
         assert page.get_by_role("tab", name="Funnels").is_visible()
+
+
+def test_empty_warehouse_says_no_data_yet(page, empty_warehouse):
+    with running_dashboard(empty_warehouse) as url:
+        assert_notice_everywhere(page, url, "empty", "No data yet", "empty")
