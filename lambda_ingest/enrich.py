@@ -32,6 +32,7 @@ class RequestContext:
     """What the collector knows about the request an event arrived in."""
 
     received_at: datetime                 # collector clock, UTC
+    received_text: str | None = None      # received_at formatted once per request (format_timestamp)
     request_id: str | None = None
     user_agent: str | None = None         # the User-Agent header
     country: str | None = None            # CloudFront-Viewer-Country header, already validated
@@ -114,6 +115,11 @@ def utm_params(page_url: str | None) -> dict | None:
     """utm_source/medium/campaign/term/content from the page URL's query; None when there are none."""
     if not page_url or "utm_" not in page_url:
         return None
+    return _utm_params(page_url)
+
+
+@lru_cache(maxsize=16384)
+def _utm_params(page_url: str) -> dict | None:  # the result is shared: callers must not mutate it
     try:
         query = urlsplit(page_url).query
     except ValueError:
@@ -178,7 +184,7 @@ def collect(event: dict, ctx: RequestContext) -> dict:
         "event_type": event["event_type"],
         "ts": event["ts"],
         "sent_at": sent_at_text,
-        "received_at": format_timestamp(received_at),
+        "received_at": ctx.received_text or format_timestamp(received_at),
         "event_at": format_timestamp(event_at),
         "clock_skew_ms": clock_skew_ms,
         "session_id": event["session_id"],

@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from functools import lru_cache
 from typing import Any
 
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+(?:@|%40|%2540)[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
-# A run of digits with separators (space . - ( ) / %20), maybe after + or %2B; possessive, so no backtracking.
-# A run of 13-19 digits passing Luhn is a card number; 9-15 digits is a phone number (E.164 has <= 15).
-NUMBER_RE = re.compile(r"(?<![\w+%])(?:\+|%2B)?\(?[0-9]++(?:(?:[ .\-()/]|%20){1,3}+[0-9]++)*+")
+# A run of digits with separators (space . - ( ) / +, raw or %-encoded), maybe after + or ( ; possessive, so no
+# backtracking. A run of 13-19 digits passing Luhn is a card number; 9-15 digits is a phone (E.164 has <= 15).
+_SEP = r"(?:[ .\-()/+]|%2[0289BbDdEeFf])"
+NUMBER_RE = re.compile(r"(?<![\w+%])(?:\+|%2[Bb8]|\()*+[0-9]++(?:" + _SEP + r"{1,3}+[0-9]++)*+")
 # A user id is replaced only when it is an email or an E.164 phone number: plain numeric ids are common.
 E164_RE = re.compile(r"(?:\+|%2B)[0-9][0-9 .\-()]{7,20}")
 SENSITIVE_KEY_RE = re.compile(
@@ -25,7 +27,8 @@ SENSITIVE_KEY_RE = re.compile(
     re.I,
 )
 # Cheap pre-filter: 9 digits close together (a superset of what NUMBER_RE can turn into a finding).
-_CANDIDATE_RE = re.compile(r"[0-9](?:(?:[ .\-()/]|%20){0,3}[0-9]){8}")
+_CANDIDATE_RE = re.compile(r"[0-9](?:" + _SEP + r"{0,3}[0-9]){8}")
+_ESCAPES = re.compile(r"%2[0-9A-Fa-f]")
 _NON_DIGITS = re.compile(r"[^0-9]")
 
 
@@ -40,8 +43,11 @@ def luhn_ok(digits: str) -> bool:
 
 
 class Scrubber:
-    def __init__(self, hmac_key: bytes | None):
+    def __init__(self, hmac_key: bytes | None, cache_size: int = 65536):
         self._key = hmac_key
+        # Shops repeat the same URLs, titles and referrers all day: scrub each distinct string once.
+        self.text = lru_cache(maxsize=cache_size)(self._text)
+        self._key_is_sensitive = lru_cache(maxsize=4096)(lambda key: bool(SENSITIVE_KEY_RE.search(key)))
 
     def token(self, kind: str, normalised: str) -> str:
         if not self._key:
@@ -54,16 +60,16 @@ class Scrubber:
         return self.token("email", text.lower())
 
     def _number(self, m: re.Match) -> str:
-        digits = _NON_DIGITS.sub("", m.group(0).replace("%20", "").replace("%2B", ""))
+        digits = _NON_DIGITS.sub("", _ESCAPES.sub("", m.group(0)))
         if 13 <= len(digits) <= 19 and luhn_ok(digits):
             return self.token("card", digits)
         if 9 <= len(digits) <= 15:
             return self.token("phone", digits)
         return m.group(0)
 
-    def text(self, value: str) -> str:
+    def _text(self, value: str) -> str:
         """Scrub personal data out of free text (a URL, a title, a search query)."""
-        if "@" in value or "%40" in value:
+        if "@" in value or "%40" in value or "%2540" in value:
             value = EMAIL_RE.sub(self._email, value)
         if _CANDIDATE_RE.search(value):
             value = NUMBER_RE.sub(self._number, value)
@@ -71,7 +77,7 @@ class Scrubber:
 
     def email_only(self, value: str) -> str:
         """Identifiers (session, product, order ids) are scrubbed of emails only: numeric ids are normal."""
-        if "@" in value or "%40" in value:
+        if "@" in value or "%40" in value or "%2540" in value:
             return EMAIL_RE.sub(self._email, value)
         return value
 
@@ -91,7 +97,7 @@ class Scrubber:
         """A props value: whole-value replacement under a sensitive key, else free-text scrubbing."""
         if value is None or isinstance(value, bool):
             return value
-        if SENSITIVE_KEY_RE.search(key):
+        if self._key_is_sensitive(key):
             return self.token(_key_kind(key), str(value).strip().lower())
         if isinstance(value, str):
             return self.text(value)
@@ -106,6 +112,9 @@ class Scrubber:
             value = event.get(name)
             if value:
                 event[name] = self.text(value)
+        user_id = event.get("user_id")
+        if user_id is not None:
+            event["user_id"] = self.identifier(user_id)
         for name in ("session_id", "anonymous_id"):
             # Required identifiers: keep them non-null (a token, or the redaction marker without a key).
             value = event[name]

@@ -161,6 +161,7 @@ class Collector:
         user_agent = headers.get("user-agent")
         return RequestContext(
             received_at=received_at,
+            received_text=format_timestamp(received_at),
             request_id=request_id,
             user_agent=user_agent[:1024] if user_agent else None,
             country=country if _COUNTRY_RE.match(country) else None,
@@ -187,7 +188,7 @@ class Collector:
 
     def process_events(self, events: list[Any], ctx: RequestContext) -> IngestResult:
         validate, scrub, recent = self.validator.validate, self.scrubber.event, self.recent
-        received_text = format_timestamp(ctx.received_at)
+        received_text = ctx.received_text or format_timestamp(ctx.received_at)
         event_lines: list[bytes] = []
         event_ids: list[str] = []
         rejected_lines: list[bytes] = []
@@ -197,7 +198,7 @@ class Collector:
         duplicates = 0
         for index, event in enumerate(events):
             try:
-                validate(event)
+                validate(event, False)  # collect() parses ts / sent_at and raises ValueError if unusable
                 event_id = event["event_id"]
                 if event_id in seen_here or event_id in recent:
                     duplicates += 1
@@ -205,8 +206,8 @@ class Collector:
                 record = collect(scrub(event), ctx)
             except EventRejected as exc:
                 reason, error = exc.reason, exc.error
-            except (ValueError, OverflowError) as exc:   # a timestamp that validates but cannot be used
-                reason, error = BAD_TIMESTAMP, f"unusable timestamp: {exc}"[:2048]
+            except (ValueError, OverflowError) as exc:   # a timestamp that passes the regex but is no date
+                reason, error = BAD_TIMESTAMP, f"data.ts or data.sent_at is not a valid RFC 3339 timestamp: {exc}"[:2048]
             else:
                 seen_here.add(event_id)
                 event_ids.append(event_id)

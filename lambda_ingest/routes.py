@@ -75,5 +75,6 @@ def register(app: APIGatewayHttpResolver, collector: Collector, sink: RawSink, l
                                value=result.rejected_reasons.count(reason)) as metric:
                 metric.add_dimension(name="reason", value=reason)
         if result.status != 202:
-            with single_metric(name="RefusedRequests", unit=MetricUnit.Count, namespace=NAMESPACE, value=1) as metric:
+            metrics.add_metric(name="RefusedRequests", unit=MetricUnit.Count, value=1)
+            with single_metric(name="RefusedRequestsByReason", unit=MetricUnit.Count, namespace=NAMESPACE, value=1) as metric:
                 metric.add_dimension(name="reason", value=str(result.body.get("error")))

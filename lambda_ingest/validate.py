@@ -123,7 +123,8 @@ class EventValidator:
         self._generic: Callable[[Any], Any] = fastjsonschema.compile(contract.definition("event"))
         self._by_type = {t: fastjsonschema.compile(specialised_schema(t)) for t in contract.EVENT_TYPES}
 
-    def validate(self, event: Any) -> dict:
+    def validate(self, event: Any, check_timestamps: bool = True) -> dict:
+        """check_timestamps=False when the caller parses ts/sent_at itself (enrich.collect does)."""
         if not isinstance(event, dict):
             raise EventRejected(NOT_AN_OBJECT, f"an event must be a JSON object, not {_json_type(event)}")
         event_type = event.get("event_type")
@@ -132,7 +133,7 @@ class EventValidator:
             (check or self._generic)(event)
         except fastjsonschema.JsonSchemaValueException as exc:
             raise EventRejected(_reason(exc), _describe(exc)) from None
-        for name in ("ts", "sent_at"):
+        for name in ("ts", "sent_at") if check_timestamps else ():
             if name in event:
                 try:
                     parse_timestamp(event[name])

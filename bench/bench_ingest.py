@@ -1,0 +1,346 @@
+"""Benchmark: the local collector against a bare ASGI reference, side by side, in one run.
+
+    .venv/bin/python bench/bench_ingest.py [--quick] [--seconds 5] [--connections 64]
+
+Both servers run under the same uvicorn (one worker) on 127.0.0.1, each in its own process, and a
+closed-loop load generator (a third process, raw HTTP/1.1 over asyncio, bounded in time) drives them
+with 64 keep-alive connections, for batches of 20 events and of 1 event. Every event has a fresh
+event_id, so the collector does all its work (validation, PII scrub, enrichment, durable group-commit
+writes with fsync). The reference only parses the body with orjson and appends it to a buffered file.
+
+Then the Lambda handler runs in-process on 10-event batches and its CPU time per request gives the AWS
+cost per million events (API Gateway HTTP API + Lambda + one S3 PUT per request).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PY = sys.executable
+
+UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+EVENT_TEMPLATE = (
+    '{"event_id":"%s","event_type":"view","ts":"2026-11-22T10:00:00.000Z","session_id":"s-%d",'
+    '"anonymous_id":"anon-%d","page_url":"https://shop.example/p/1005115?utm_source=google&utm_medium=cpc",'
+    '"page_title":"Apple iPhone 15 128GB","referrer":"https://www.google.com/",'
+    '"device":{"type":"desktop","screen_width":1920,"screen_height":1080},'
+    '"ecom":{"product_id":"1005115","category":"electronics.smartphone","brand":"apple","price":949.0,"currency":"USD"},'
+    '"props":{"position":3,"list":"search"},"context":{"library":"clickstream-js/0.1.0","locale":"en-US"}}'
+)
+
+
+# --- the reference: a bare ASGI handler --------------------------------------------------------------
+
+def reference_app(out_path: str):
+    import orjson
+
+    sink = open(out_path, "ab")  # buffered on purpose: this is the "no durability" baseline
+
+    async def app(scope, receive, send):
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    sink.close()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        data = orjson.loads(body)
+        events = data["events"] if isinstance(data, dict) and "events" in data else [data]
+        sink.write(body + b"\n")
+        response = orjson.dumps({"accepted": len(events)})
+        await send({"type": "http.response.start", "status": 202,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(response)).encode())]})
+        await send({"type": "http.response.body", "body": response})
+
+    return app
+
+
+def serve_reference(port: int, out_path: str) -> None:
+    import uvicorn
+
+    uvicorn.run(reference_app(out_path), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+# --- the load generator -----------------------------------------------------------------------------
+
+class _Conn(asyncio.Protocol):
+    def __init__(self, gen, done):
+        self.gen, self.done, self.buf, self.sent_at = gen, done, bytearray(), 0.0
+
+    def connection_made(self, transport):
+        self.transport = transport
+        self.send()
+
+    def send(self):
+        if time.perf_counter() >= self.gen.stop_at:
+            self.transport.close()
+            return
+        self.sent_at = time.perf_counter()
+        self.transport.write(self.gen.next_request())
+
+    def data_received(self, data):
+        self.buf += data
+        while True:
+            head_end = self.buf.find(b"\r\n\r\n")
+            if head_end < 0:
+                return
+            head = bytes(self.buf[:head_end]).lower()
+            i = head.find(b"content-length:")
+            length = int(head[i + 15:head.find(b"\r\n", i) if head.find(b"\r\n", i) > 0 else None]) if i >= 0 else 0
+            if len(self.buf) < head_end + 4 + length:
+                return
+            status = int(head[9:12])
+            del self.buf[:head_end + 4 + length]
+            self.gen.record(status, time.perf_counter() - self.sent_at, self.sent_at)
+            self.send()
+
+    def connection_lost(self, exc):
+        if not self.done.done():
+            self.gen.open -= 1
+            if self.gen.open == 0:
+                self.done.set_result(None)
+
+
+class LoadGenerator:
+    def __init__(self, port: int, batch: int, seconds: float, warmup: float, path: str = "/v1/events"):
+        self.port, self.batch, self.path = port, batch, path
+        self.counter = 0
+        self.prefix = os.urandom(4).hex()
+        self.start_at = time.perf_counter() + warmup
+        self.stop_at = self.start_at + seconds
+        self.latencies: list[float] = []
+        self.statuses: dict[int, int] = {}
+        self.open = 0
+
+    def next_request(self) -> bytes:
+        events = []
+        for _ in range(self.batch):
+            self.counter += 1
+            n = self.counter
+            event_id = f"{self.prefix}-0000-4000-8000-{n:012x}"
+            events.append(EVENT_TEMPLATE % (event_id, n // 7, n // 13))
+        body = ('{"events":[' + ",".join(events) + "]}").encode()
+        return (f"POST {self.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: {UA}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+
+    def record(self, status: int, latency: float, sent_at: float) -> None:
+        if sent_at >= self.start_at:  # measured window only
+            self.latencies.append(latency)
+            self.statuses[status] = self.statuses.get(status, 0) + 1
+
+    async def run(self, connections: int) -> dict:
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        self.open = connections
+        for _ in range(connections):
+            await loop.create_connection(lambda: _Conn(self, done), "127.0.0.1", self.port)
+        await asyncio.wait_for(done, timeout=(self.stop_at - time.perf_counter()) + 30)
+        lat = sorted(self.latencies)
+        seconds = self.stop_at - self.start_at
+        ok = self.statuses.get(202, 0)
+        return {
+            "requests_per_s": ok / seconds,
+            "events_per_s": ok * self.batch / seconds,
+            "p50_ms": lat[len(lat) // 2] * 1000 if lat else None,
+            "p99_ms": lat[int(len(lat) * 0.99)] * 1000 if lat else None,
+            "statuses": self.statuses,
+        }
+
+
+def load(port: int, batch: int, seconds: float, warmup: float, connections: int) -> None:
+    result = asyncio.run(LoadGenerator(port, batch, seconds, warmup).run(connections))
+    print(json.dumps(result))
+
+
+# --- orchestration ----------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+def run_load(port: int, batch: int, seconds: float, warmup: float, connections: int) -> dict:
+    out = subprocess.run([PY, __file__, "--load", str(port), "--batch", str(batch), "--seconds", str(seconds),
+                          "--warmup", str(warmup), "--connections", str(connections)],
+                         capture_output=True, text=True, timeout=seconds + warmup + 120, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def start(kind: str, port: int, workdir: Path) -> subprocess.Popen:
+    if kind == "reference":
+        cmd = [PY, __file__, "--serve-reference", str(port), "--out", str(workdir / "reference.ndjson")]
+        env = dict(os.environ)
+    else:
+        cmd = [PY, "-m", "lambda_ingest.cli", "--host", "127.0.0.1", "--port", str(port),
+               "--raw-uri", str(workdir / "raw"), "--log-level", "warning"]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CLICKSTREAM_")}
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_ready(port, proc)
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def count_stored_events(raw: Path) -> int:
+    import gzip
+
+    return sum(sum(1 for _ in gzip.open(p, "rb")) for p in (raw / "events").rglob("*.ndjson.gz"))
+
+
+def lambda_cost(requests: int, events_per_request: int, memory_mb: int, s3_put_ms: float) -> dict:
+    """Measure the Lambda handler's CPU time per request in-process and price a million events."""
+    import base64
+    import importlib
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-lambda-"))
+    os.environ["CLICKSTREAM_RAW_URI"] = str(workdir / "raw")
+    os.environ.pop("CLICKSTREAM_WRITE_KEYS", None)
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "clickstream")
+    import logging
+
+    logging.disable(logging.CRITICAL)
+    handler = importlib.import_module("lambda_ingest.handler")
+    devnull = open(os.devnull, "w")
+
+    class Context:
+        function_name = "clickstream-ingest"
+        memory_limit_in_mb = memory_mb
+        invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:clickstream-ingest"
+        aws_request_id = "bench"
+
+    gen = LoadGenerator(0, events_per_request, 0, 0)
+
+    def event(i: int) -> dict:
+        raw = gen.next_request()
+        body = raw[raw.index(b"\r\n\r\n") + 4:]
+        return {"version": "2.0", "routeKey": "POST /v1/events", "rawPath": "/v1/events", "rawQueryString": "",
+                "headers": {"content-type": "text/plain", "user-agent": UA},
+                "requestContext": {"http": {"method": "POST", "path": "/v1/events", "protocol": "HTTP/1.1",
+                                            "sourceIp": "192.0.2.1", "userAgent": UA},
+                                   "requestId": f"bench-{i}", "routeKey": "POST /v1/events", "stage": "$default"},
+                "body": body.decode(), "isBase64Encoded": False}
+
+    events = [event(i) for i in range(requests)]
+    saved = sys.stdout
+    sys.stdout = devnull  # EMF and JSON logs go to stdout in Lambda; keep them out of the report
+    try:
+        for e in events[:20]:
+            handler.lambda_handler(e, Context())
+        cpu0 = time.process_time()
+        for e in events[20:]:
+            response = handler.lambda_handler(e, Context())
+            assert response["statusCode"] == 202, response
+        cpu = (time.process_time() - cpu0) / (requests - 20)
+    finally:
+        sys.stdout = saved
+    shutil.rmtree(workdir, ignore_errors=True)
+    requests_per_million = 1_000_000 / events_per_request
+    vcpu_share = min(1.0, memory_mb / 1769)         # Lambda gives 1 vCPU at 1,769 MB
+    billed_s = cpu / vcpu_share + s3_put_ms / 1000
+    api = requests_per_million * 1.00 / 1e6
+    lam_req = requests_per_million * 0.20 / 1e6
+    lam_gbs = requests_per_million * billed_s * memory_mb / 1024 * 0.0000166667
+    s3 = requests_per_million * 0.005 / 1000
+    return {"cpu_ms_per_request": cpu * 1000, "billed_ms": billed_s * 1000, "api_gateway": api,
+            "lambda_requests": lam_req, "lambda_compute": lam_gbs, "s3_put": s3, "total": api + lam_req + lam_gbs + s3}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="short runs (2 s each) for a smoke check")
+    p.add_argument("--seconds", type=float, default=5.0, help="measured seconds per run")
+    p.add_argument("--connections", type=int, default=64)
+    p.add_argument("--lambda-memory-mb", type=int, default=256)
+    p.add_argument("--s3-put-ms", type=float, default=25.0, help="assumed S3 PutObject latency billed in Lambda")
+    p.add_argument("--serve-reference", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--out", help=argparse.SUPPRESS)
+    p.add_argument("--load", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--batch", type=int, default=20, help=argparse.SUPPRESS)
+    p.add_argument("--warmup", type=float, default=1.0, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.serve_reference:
+        serve_reference(args.serve_reference, args.out)
+        return
+    if args.load:
+        load(args.load, args.batch, args.seconds, args.warmup, args.connections)
+        return
+
+    seconds = 2.0 if args.quick else args.seconds
+    workdir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    results: dict[tuple[str, int], dict] = {}
+    try:
+        for batch in (20, 1):
+            for kind in ("reference", "collector"):
+                port = free_port()
+                proc = start(kind, port, workdir)
+                try:
+                    results[(kind, batch)] = run_load(port, batch, seconds, 1.0, args.connections)
+                finally:
+                    stop(proc)
+        stored = count_stored_events(workdir / "raw")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    cost = lambda_cost(300 if args.quick else 2000, 10, args.lambda_memory_mb, args.s3_put_ms)
+
+    print(f"\nclickstream ingest benchmark ({seconds:g} s per run, {args.connections} connections, one uvicorn worker, 127.0.0.1)")
+    print(f"{'run':<28}{'events/s':>12}{'requests/s':>12}{'p50 ms':>9}{'p99 ms':>9}  statuses")
+    for (kind, batch), r in results.items():
+        print(f"{kind + f' batch={batch}':<28}{r['events_per_s']:>12,.0f}{r['requests_per_s']:>12,.0f}"
+              f"{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}  {r['statuses']}")
+    c20, r20 = results[("collector", 20)], results[("reference", 20)]
+    c1, r1 = results[("collector", 1)], results[("reference", 1)]
+    print("\nratios (collector / reference, same run):")
+    print(f"  events/s, batches of 20 : {c20['events_per_s'] / r20['events_per_s']:.2f}x  "
+          f"({c20['events_per_s']:,.0f} events/s; target >= 50,000: {c20['events_per_s'] / 50_000:.2f}x of target)")
+    print(f"  requests/s, single events: {c1['requests_per_s'] / r1['requests_per_s']:.2f}x  (target >= 0.50x)")
+    worst_p99 = max(c20["p99_ms"], c1["p99_ms"])
+    print(f"  p99 at {args.connections} connections  : {worst_p99:.1f} ms worst of the collector runs (target < 50 ms: {worst_p99 / 50:.2f}x of the limit)")
+    print(f"  events durably stored    : {stored:,} (every 202 above is in the raw store)")
+    print(f"\nAWS cost per million events, 10 events per request, Lambda {args.lambda_memory_mb} MB, S3 PUT latency {args.s3_put_ms:g} ms assumed:")
+    print(f"  handler CPU {cost['cpu_ms_per_request']:.2f} ms/request -> billed {cost['billed_ms']:.1f} ms at {args.lambda_memory_mb / 1769:.2f} vCPU")
+    print(f"  API Gateway ${cost['api_gateway']:.3f} + Lambda requests ${cost['lambda_requests']:.3f} + Lambda compute "
+          f"${cost['lambda_compute']:.4f} + S3 PUT ${cost['s3_put']:.3f} = ${cost['total']:.3f} "
+          f"(target <= $0.70: {cost['total'] / 0.70:.2f}x of target)")
+
+
+if __name__ == "__main__":
+    main()
