@@ -18,7 +18,7 @@ EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+(?:@|%40|%2540)[A-Za-z0-9\-]+(?:\.[A-Z
 # A run of digits with separators (space . - ( ) / +, raw or %-encoded), maybe after + or ( ; possessive, so no
 # backtracking. A run of 13-19 digits passing Luhn is a card number; 9-15 digits is a phone (E.164 has <= 15).
 _SEP = r"(?:[ .\-()/+]|%2[0289BbDdEeFf])"
-NUMBER_RE = re.compile(r"(?<![\w+%])(?:\+|%2[Bb8]|\()*+[0-9]++(?:" + _SEP + r"{1,3}+[0-9]++)*+")
+NUMBER_RE = re.compile(r"(?<![\w+%])(?:\+|%2[Bb8]|\()*+[0-9]++(?:" + _SEP + r"{1,3}+[0-9]++)*+(?![A-Za-z_])")
 # A user id is replaced only when it is an email or an E.164 phone number: plain numeric ids are common.
 E164_RE = re.compile(r"(?:\+|%2B)[0-9][0-9 .\-()]{7,20}")
 SENSITIVE_KEY_RE = re.compile(
@@ -149,14 +149,24 @@ class Scrubber:
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
-            return {self.text(str(k)): (self.scalar(str(k), v) if not isinstance(v, (dict, list)) else self.anything(v, depth + 1))
-                    for k, v in value.items()}
+            return {self.text(str(k)): self._member(str(k), v, depth) for k, v in value.items()}
         if isinstance(value, list):
             return [self.anything(v, depth + 1) for v in value]
         if isinstance(value, int) and not isinstance(value, bool) and value >= 10**8:
             scrubbed = self.text(str(value))
             return value if scrubbed == str(value) else scrubbed
         return value
+
+
+    def _member(self, key: str, value: Any, depth: int) -> Any:
+        if isinstance(value, (dict, list)):
+            return self.anything(value, depth + 1)
+        if key in _ID_KEYS and isinstance(value, str):
+            return self.email_only(value)
+        return self.scalar(key, value)
+
+
+_ID_KEYS = frozenset({"event_id", "session_id", "anonymous_id", "product_id", "order_id", "ts", "sent_at"})
 
 
 def _key_kind(key: str) -> str:

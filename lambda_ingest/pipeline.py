@@ -214,7 +214,7 @@ class Collector:
                 event_lines.append(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
                 continue
             raw_id = event.get("event_id") if isinstance(event, dict) else None
-            event_id = self.scrubber.text(raw_id[:128]) if isinstance(raw_id, str) else None
+            event_id = self.scrubber.email_only(raw_id[:128]) if isinstance(raw_id, str) else None
             error = self.scrubber.text(error)
             rejected.append({"index": index, "event_id": event_id, "reason": reason, "error": error})
             reasons.append(reason)
