@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('int_anonymous_ids_stitched') }}
 {{
     config(
         materialized='incremental',

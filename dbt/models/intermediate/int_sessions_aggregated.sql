@@ -62,11 +62,12 @@ channels as (
         coalesce(channel_rules.channel, 'direct') as channel
     from landings
     left join channel_rules
+        -- an empty regex matches anything; a set one must match (a null field never does)
         on
-            (channel_rules.utm_medium_regex is null or landings.utm_medium ~* channel_rules.utm_medium_regex)
-            and (channel_rules.utm_source_regex is null or landings.utm_source ~* channel_rules.utm_source_regex)
+            (coalesce(channel_rules.utm_medium_regex, '') = '' or landings.utm_medium ~* channel_rules.utm_medium_regex)
+            and (coalesce(channel_rules.utm_source_regex, '') = '' or landings.utm_source ~* channel_rules.utm_source_regex)
             and (
-                channel_rules.referrer_host_regex is null
+                coalesce(channel_rules.referrer_host_regex, '') = ''
                 or landings.referrer_host ~* channel_rules.referrer_host_regex
             )
     order by landings.session_id, channel_rules.rule_priority nulls last
