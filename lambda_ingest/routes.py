@@ -25,6 +25,7 @@ def register(app: APIGatewayHttpResolver, collector: Collector, sink: RawSink, l
     @app.route("/v1/events", method="OPTIONS")
     def preflight() -> Response:
         origin = app.current_event.headers.get("origin")
+        metrics.add_metric(name="Preflights", unit=MetricUnit.Count, value=1)
         if origin is not None and not collector.origins.allows(origin):
             return Response(403, "application/json", '{"error":"origin_not_allowed","message":"origin not allowed"}')
         return Response(204, None, "", {**cors_headers(origin), "Access-Control-Allow-Methods": "POST, OPTIONS",
