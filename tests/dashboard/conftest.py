@@ -164,9 +164,9 @@ class BuiltWarehouse:
     reader_dsn: str  # the dashboard's: a LOGIN member of clickstream_reporting
 
 
-def run(args: list[str], *, env: dict[str, str] | None = None, what: str) -> None:
+def run(args: list[str], *, env: dict[str, str] | None = None, what: str, ok: tuple[int, ...] = (0,)) -> None:
     result = subprocess.run(args, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
-    if result.returncode != 0:
+    if result.returncode not in ok:
         pytest.fail(f"{what} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
 
 
@@ -182,9 +182,11 @@ def simulate_and_load(dsn: str, raw_root: Path, *, days: int, visitors_per_day: 
     """Simulated shop traffic -> raw store folder -> clickstream-load."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     run([entry_point("clickstream-simulate"), "--out", str(raw_root), "--days", str(days),
-         "--visitors-per-day", str(visitors_per_day), "--seed", str(seed)], env=env, what="clickstream-simulate")
+         "--visitors-per-day", str(visitors_per_day), "--seed", str(seed), "--quiet"], env=env,
+        what="clickstream-simulate")
+    # Exit 3 = partial: the simulator sends malformed lines on purpose, and the loader quarantines them.
     run([entry_point("clickstream-load"), "--source", str(raw_root), "--dsn", dsn, "--since", f"{days + 2}d"],
-        env=env, what="clickstream-load")
+        env=env, what="clickstream-load", ok=(0, 3))
 
 
 @pytest.fixture(scope="session")
