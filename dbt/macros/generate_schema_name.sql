@@ -1,4 +1,4 @@
-{# Models land in exactly the schema their folder names (staging, intermediate, marts, reports), not <target>_<schema>. #}
+{# Models land in exactly their folder's schema (staging, intermediate, marts, reports), not <target>_<schema>. #}
 {% macro generate_schema_name(custom_schema_name, node) -%}
     {%- if custom_schema_name is none -%}
         {{ target.schema }}

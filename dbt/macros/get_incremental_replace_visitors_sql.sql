@@ -1,4 +1,4 @@
-{# Incremental strategy replace_visitors: delete every target row of a visitor the batch touches, then insert the batch. #}
+{# Incremental strategy replace_visitors: delete every row of the visitors a batch touches, insert the batch. #}
 {% macro get_incremental_replace_visitors_sql(arg_dict) -%}
     {#- The batch holds every row of each visitor it recomputes. A visitor can also vanish: when an
         anonymous_id logs in, its anonymous events move to the user, so rows keyed on the anonymous_id

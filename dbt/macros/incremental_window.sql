@@ -1,4 +1,4 @@
-{# The one late-data rule: an incremental run takes rows loaded since the newest one it already holds, minus clickstream__lookback_hours. #}
+{# The one late-data rule: take rows loaded since the newest one held, minus clickstream__lookback_hours. #}
 {% macro incremental_window(column, watermark_column=none) -%}
     {#- Loader runs stamp _loaded_at when their transaction starts, so a long or concurrent load can commit rows
         older than the current high-water mark: reprocessing a few hours catches them, and every incremental

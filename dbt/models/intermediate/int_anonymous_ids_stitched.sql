@@ -20,16 +20,17 @@ logged_in_events as (
         event_id,
         _loaded_at
     from {{ ref('int_events_deduped') }}
-    where user_id is not null
+    where
+        user_id is not null
     {% if is_incremental() %}
-        -- recompute every browser that logged in since the last run, over its whole login history
-        and anonymous_id in (
-            select recent.anonymous_id
-            from {{ ref('int_events_deduped') }} as recent
-            where
-                recent.user_id is not null
-                and {{ incremental_window('recent._loaded_at', '_last_loaded_at') }}
-        )
+    -- recompute every browser that logged in since the last run, over its whole login history
+    and anonymous_id in (
+        select recent.anonymous_id
+        from {{ ref('int_events_deduped') }} as recent
+        where
+            recent.user_id is not null
+            and {{ incremental_window('recent._loaded_at', '_last_loaded_at') }}
+    )
     {% endif %}
 ),
 
@@ -39,7 +40,7 @@ latest_logins as (
         anonymous_id,
         user_id
     from logged_in_events
-    order by anonymous_id, event_at desc, event_id desc
+    order by anonymous_id asc, event_at desc, event_id desc
 ),
 
 login_spans as (

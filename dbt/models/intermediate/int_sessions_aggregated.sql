@@ -16,8 +16,9 @@ with
 events as (
     select * from {{ ref('int_events_sessionized') }}
     {% if is_incremental() %}
-        -- int_events_sessionized re-stamps every event of each visitor it recomputes
-        where _sessionized_at > (
+    -- int_events_sessionized re-stamps every event of each visitor it recomputes
+    where
+        _sessionized_at > (
             select coalesce(max(previous._sessionized_at), '-infinity'::timestamptz)
             from {{ this }} as previous
         )
@@ -34,7 +35,7 @@ landings as (
         session_id,
         page_path as landing_page_path,
         -- a referrer on the shop itself (a session resumed after a timeout) is no acquisition source
-        case when referrer_host is distinct from page_host then referrer_host end as referrer_host,
+        case when page_host is null or referrer_host <> page_host then referrer_host end as referrer_host,
         utm_source,
         utm_medium,
         utm_campaign,
@@ -43,7 +44,7 @@ landings as (
         browser,
         os
     from events
-    order by session_id, (page_url is null), event_at, event_id
+    order by session_id asc, (page_url is null) asc, event_at asc, event_id asc
 ),
 
 exits as (
@@ -52,7 +53,7 @@ exits as (
         page_path as exit_page_path
     from events
     where event_type = 'view'
-    order by session_id, event_at desc, event_id desc
+    order by session_id asc, event_at desc, event_id desc
 ),
 
 -- the first matching rule (lowest rule_priority) names the channel; no match is direct
@@ -64,8 +65,14 @@ channels as (
     left join channel_rules
         -- an empty regex matches anything; a set one must match (a null field never does)
         on
-            (coalesce(channel_rules.utm_medium_regex, '') = '' or landings.utm_medium ~* channel_rules.utm_medium_regex)
-            and (coalesce(channel_rules.utm_source_regex, '') = '' or landings.utm_source ~* channel_rules.utm_source_regex)
+            (
+                coalesce(channel_rules.utm_medium_regex, '') = ''
+                or landings.utm_medium ~* channel_rules.utm_medium_regex
+            )
+            and (
+                coalesce(channel_rules.utm_source_regex, '') = ''
+                or landings.utm_source ~* channel_rules.utm_source_regex
+            )
             and (
                 coalesce(channel_rules.referrer_host_regex, '') = ''
                 or landings.referrer_host ~* channel_rules.referrer_host_regex

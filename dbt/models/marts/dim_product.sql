@@ -42,7 +42,7 @@ latest as (
         product_price
     from sightings
     where product_id is not null
-    order by product_id, event_at desc, event_id desc
+    order by product_id asc, event_at desc, event_id desc
 ),
 
 spans as (

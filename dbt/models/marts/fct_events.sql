@@ -46,8 +46,9 @@ events as (
         _loaded_at
     from sessionized
     {% if not var('clickstream__include_bots') %}
-        -- the same rule as fct_sessions: a session with any bot event is a bot session
-        where sessionized.session_id in (
+    -- the same rule as fct_sessions: a session with any bot event is a bot session
+    where
+        session_id in (
             select sessions.session_id
             from {{ ref('int_sessions_aggregated') }} as sessions
             where not sessions.is_bot

@@ -6,7 +6,7 @@ with
 sessions as (
     select * from {{ ref('int_sessions_aggregated') }}
     {% if not var('clickstream__include_bots') %}
-        where not is_bot
+    where not is_bot
     {% endif %}
 ),
 

@@ -6,7 +6,7 @@ source as (
 
 renamed as (
     select
-        {{ dbt.hash("_source_key || ':' || _line_no::text") }} as quarantined_line_key,
+        md5(_source_key || ':' || _line_no::text) as quarantined_line_key,
         reason as quarantine_reason,
         raw_line,
         _load_id,

@@ -6,7 +6,7 @@ source as (
 
 renamed as (
     select
-        {{ dbt.hash("_source_key || ':' || _line_no::text") }} as rejected_event_key,
+        md5(_source_key || ':' || _line_no::text) as rejected_event_key,
         received_at,
         request_id,
         reason as rejected_reason,
