@@ -25,6 +25,8 @@ _HEADLESS_RE = re.compile(r"headless|phantomjs|electron/|slimerjs|puppeteer|play
 _DESKTOP_OS = {"Windows", "Mac OS X", "Linux", "Ubuntu", "Fedora", "Chrome OS", "ChromeOS", "FreeBSD",
                "OpenBSD", "Debian", "macOS"}
 _UTM_KEYS = ("source", "medium", "campaign", "term", "content")
+# 2026-11-22T09:15:02.120Z; the contract's date-time format has already checked the field ranges.
+_CANONICAL_TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,17 +138,21 @@ def _utm_params(page_url: str) -> dict | None:  # the result is shared: callers 
 def collect(event: dict, ctx: RequestContext) -> dict:
     """The collected_event for one validated (and PII-scrubbed) client event."""
     received_at = ctx.received_at
-    ts = parse_timestamp(event["ts"])
+    received_text = ctx.received_text or format_timestamp(received_at)
+    ts_text = event["ts"]
     sent_at_text = event.get("sent_at") or ctx.batch_sent_at
     if sent_at_text is not None:
+        ts = parse_timestamp(ts_text)
         sent_at = parse_timestamp(sent_at_text)
         skew = sent_at - received_at                  # positive: client clock ahead
-        event_at = ts - skew                          # = received_at - (sent_at - ts)
+        event_at = min(ts - skew, received_at)        # = received_at - (sent_at - ts); never after receipt
         clock_skew_ms = round(skew.total_seconds() * 1000)
+        event_at_text = format_timestamp(event_at)
+    elif _CANONICAL_TS.match(ts_text):
+        # Already UTC with milliseconds (what the SDK sends): same-format strings compare chronologically.
+        event_at_text, clock_skew_ms = min(ts_text, received_text), None
     else:
-        event_at, clock_skew_ms = ts, None
-    if event_at > received_at:                        # nothing happened after we received it
-        event_at = received_at
+        event_at_text, clock_skew_ms = format_timestamp(min(parse_timestamp(ts_text), received_at)), None
 
     context = event.get("context")
     claimed_ua = None
@@ -184,8 +190,8 @@ def collect(event: dict, ctx: RequestContext) -> dict:
         "event_type": event["event_type"],
         "ts": event["ts"],
         "sent_at": sent_at_text,
-        "received_at": ctx.received_text or format_timestamp(received_at),
-        "event_at": format_timestamp(event_at),
+        "received_at": received_text,
+        "event_at": event_at_text,
         "clock_skew_ms": clock_skew_ms,
         "session_id": event["session_id"],
         "anonymous_id": event["anonymous_id"],

@@ -22,7 +22,7 @@ import orjson
 
 from lambda_ingest.auth import OriginPolicy, RateLimiter, TokenVerifier, WriteKeys
 from lambda_ingest.dedupe import RecentIds
-from lambda_ingest.enrich import RequestContext, collect, format_timestamp
+from lambda_ingest.enrich import RequestContext, collect, format_timestamp, user_agent_info
 from lambda_ingest.errors import IngestError
 from lambda_ingest.metrics import IngestMetrics
 from lambda_ingest.pii import Scrubber
@@ -80,6 +80,7 @@ class Collector:
         self.validator = EventValidator()
         self.scrubber = Scrubber(settings.pii_hmac_key)
         self.recent = RecentIds(settings.dedupe_ttl_seconds, settings.dedupe_max_ids)
+        user_agent_info("Mozilla/5.0")  # load ua-parser's rules now, not in the first request
 
     # -- request level -------------------------------------------------------------------------------
 
