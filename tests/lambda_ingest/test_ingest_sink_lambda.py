@@ -143,3 +143,15 @@ def test_lambda_storage_failure_is_503_and_retryable(lambda_module, monkeypatch)
     retry = handler.lambda_handler(api_event(json.dumps(event), {"x-write-key": "site-key"}), LambdaContext())
     assert json.loads(retry["body"])["duplicates"] == 0     # not marked as seen by the failed attempt
     assert len(s3_lines(bucket, "raw/events/")) == 1
+
+
+def test_the_local_server_writes_to_s3(start_collector, s3_bucket, tmp_path):
+    # AWS_ENDPOINT_URL_S3 (set by the s3_endpoint fixture) reaches the server through its environment.
+    collector = start_collector(args=["--raw-uri", f"s3://{s3_bucket}/site"], raw=tmp_path / "unused")
+    events = [make_event() for _ in range(3)] + [make_event("nope")]
+    response = collector.post({"events": events})
+    assert response.status_code == 202 and response.json()["accepted"] == 3
+    objects = s3_lines(s3_bucket, "site/")   # answered only after PutObject completed
+    stored = [line["event_id"] for key, lines in objects.items() if key.startswith("site/events/") for line in lines]
+    assert sorted(stored) == sorted(e["event_id"] for e in events[:3])
+    assert any(key.startswith("site/rejected/year=") for key in objects)
