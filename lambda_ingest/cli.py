@@ -69,6 +69,8 @@ def main(host: str, port: int, raw_uri: str | None, write_keys: str | None, allo
     try:
         settings = Settings.from_env(env, raw_uri=raw_uri, flush_interval_ms=flush_interval_ms)
         app = create_app(settings)
+        if not app.raw_sink.is_s3:
+            app.raw_sink.local_root.mkdir(parents=True, exist_ok=True)  # fail now, not at the first request
     except (ValueError, OSError) as exc:
         raise click.ClickException(f"cannot start the collector: {exc}") from exc
     configure_logging(log_level)

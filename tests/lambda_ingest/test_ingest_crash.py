@@ -82,3 +82,29 @@ def test_concurrent_requests_share_objects(start_collector):
     for path in objects:
         lines = gzip.open(path, "rt").read().splitlines()
         assert all(json.loads(line)["event_type"] == "view" for line in lines)
+
+
+def test_a_failed_write_is_503_and_the_retry_is_stored(start_collector, tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "events").write_text("a file where the events folder should be")   # the raw store cannot be written
+    collector = start_collector(raw=raw)
+    batch = {"events": [make_event(), make_event()]}
+    failed = collector.post(batch)
+    assert failed.status_code == 503 and failed.headers["retry-after"] == "1"
+    assert failed.json()["error"] == "storage_unavailable"
+    (raw / "events").unlink()
+    retry = collector.post(batch).json()
+    assert (retry["accepted"], retry["duplicates"]) == (2, 0)   # the failed attempt did not mark them as seen
+    assert {e["event_id"] for e in read_raw(raw)} == {e["event_id"] for e in batch["events"]}
+
+
+def test_the_cli_refuses_an_unusable_raw_folder(tmp_path):
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = subprocess.run([sys.executable, "-m", "lambda_ingest.cli", "--port", "1", "--raw-uri", str(blocker / "raw")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "cannot start the collector" in result.stderr
