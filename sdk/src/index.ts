@@ -118,7 +118,7 @@ export class Client {
   private async _start(): Promise<void> {
     await this._q._restore();
     const sent = this._kv.get<string[]>("cs_sent");
-    if (sent) await this._q._remove(sent).then(() => this._ledger(sent, false));
+    if (sent) await this._unledger(sent);
     this._schedule(0);
   }
 
@@ -158,12 +158,14 @@ export class Client {
         library: "clickstream-js/" + VERSION,
         locale: navigator.language,
         timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+        // Automation (Selenium, Playwright ...) says so here; the collector marks such events is_bot.
+        webdriver: !!navigator.webdriver,
       },
     };
     const uid = this._kv.get<string>("cs_uid");
     if (uid) e.user_id = uid;
     if (props) e.props = cleanProps(props);
-    if (ecom) e.ecom = ecom;
+    if (ecom) e.ecom = { ...ecom }; // as it is now: the caller may change its object before the event is stored
     return e;
   }
 
@@ -250,6 +252,14 @@ export class Client {
     else this._kv.del("cs_sent");
   }
 
+  /** Removes sent events from the queue, then from the ledger; if the removal fails the ledger keeps them. */
+  private _unledger(ids: string[]): Promise<void> {
+    return this._q._remove(ids).then(
+      () => this._ledger(ids, false),
+      () => {},
+    );
+  }
+
   private _schedule(delay: number): void {
     if (!this._timer) this._timer = setTimeout(() => this.flush(), delay);
   }
@@ -296,15 +306,19 @@ export class Client {
       const { status, wait } = await post(this.o.endpoint, this.o.writeKey, this._token, batch);
       ids.forEach((id) => this._inflight.delete(id));
       // 2xx: stored. 400/413: the collector can never take this request: drop it, and count the loss.
-      if (status / 100 == 2 || status == 400 || status == 413) {
+      if ((status > 199 && status < 300) || status == 400 || status == 413) {
         if (report) this._kv.del("cs_rep");
         if (status > 299) this._lost(queued.length + (report ? (report.props!.dropped_events as number) : 0));
         this._attempt = 0;
         ids.forEach((id) => this._recent.delete(id));
-        await this._q._remove(ids);
+        // Stored: ledger them first, so a page that goes away before the removal commits never resends them.
+        this._ledger(ids);
+        await this._unledger(ids);
         continue;
       }
-      // Network error, 408, 429, 5xx ...: keep the events, retry later with exponential backoff, full jitter
+      // A bearer token the collector cannot verify: go on without it (user_id still says who it is).
+      if (status == 401) this._token = null;
+      // Network error, 401, 408, 429, 5xx ...: keep the events, retry later with exponential backoff, full jitter
       // above half the step, and never sooner than Retry-After.
       const sent = new Set(this._kv.get<string[]>("cs_sent"));
       const back = batch.filter((e) => sent.has(e.event_id));
@@ -335,7 +349,7 @@ export class Client {
       if (ids.length) {
         ids.forEach((id) => this._recent.delete(id));
         this._ledger(ids);
-        this._q._remove(ids).then(() => this._ledger(ids, false));
+        this._unledger(ids);
       }
     }
     this._q._spill();

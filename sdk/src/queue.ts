@@ -99,11 +99,12 @@ export class Queue {
       .slice(0, n);
   }
 
+  /** Rejects when IndexedDB did not commit the removal (the page went away): callers keep their ledger. */
   async _remove(ids: string[]): Promise<void> {
     const gone = new Set(ids);
     this._mem = this._mem.filter((e) => !gone.has(e.event_id));
     const db = await this._db;
-    if (db) await tx(db, "readwrite", (s) => ids.forEach((id) => s.delete(id))).catch(() => {});
+    if (db) await tx(db, "readwrite", (s) => ids.forEach((id) => s.delete(id)));
   }
 
   /** Synchronously saves what is not durable yet (memory, uncommitted puts) to localStorage; see restore(). */

@@ -36,6 +36,18 @@ describe("delivery", () => {
     expect(r.body.sent_at).toBe(new Date().toISOString());
   });
 
+  it("takes any 2xx (the collector answers 202) as stored", async () => {
+    const net = collector([202, 204]);
+    const c = await start();
+    await c.track("click");
+    await c.flush();
+    await c.track("click");
+    await c.flush();
+    await advance(60000);
+    expect(net.requests).toHaveLength(2);
+    expect(new Set(ids(net.events())).size).toBe(2);
+  });
+
   it("sends at once when batchSize events wait", async () => {
     const net = collector();
     const c = await start({ flushInterval: 60000, batchSize: 5 });

@@ -110,4 +110,15 @@ describe("sessions", () => {
     expect(net.events()[0].user_id).toBe("cognito-sub-7");
     expect(net.requests[0].headers.Authorization).toBe(`Bearer ${token}`);
   });
+
+  it("drops a bearer token the collector refuses (401) and retries without it", async () => {
+    const net = collector([401]);
+    const c = await start();
+    await c.identify("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1LTEifQ.c2ln");
+    await c.flush();
+    vi.advanceTimersByTime(2000);
+    await c.flush();
+    expect(net.requests.map((r) => r.headers.Authorization)).toEqual(["Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1LTEifQ.c2ln", undefined]);
+    expect(net.requests[1].body.events[0].user_id).toBe("u-1");
+  });
 });
