@@ -6,6 +6,7 @@ Starlette routes. CORS: allowed origins get Access-Control-Allow-Origin and a wo
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 from collections import Counter
@@ -180,6 +181,9 @@ class CollectorApp:
         async def lifespan(app):
             for warning in settings.warnings():
                 logger.warning(warning)
+            swept = await asyncio.to_thread(self.raw_sink.sweep_temp_files, datetime.now(timezone.utc))
+            if swept:
+                logger.info("removed temp files of unacknowledged writes", extra={"files": swept})
             logger.info("collector ready", extra={"raw_uri": self.raw_sink.root})
             yield
             await self.sink.close()

@@ -18,7 +18,7 @@ import os
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -75,6 +75,26 @@ class RawSink:
         self.objects_written += len(payloads)
         self.bytes_written += sum(len(data) for _, data in payloads)
         return uris
+
+    def sweep_temp_files(self, now: datetime, hours: int = 48, min_age_s: float = 60.0) -> int:
+        """Remove temp files a crash left in the recent partitions (never acknowledged, so never needed)."""
+        if self.is_s3:
+            return 0
+        removed = 0
+        start = now - timedelta(hours=hours)
+        for hour in layout.hours_between(start, now):
+            for kind in layout.KINDS:
+                folder = self.local_root / layout.partition_prefix(kind, hour)
+                if not folder.is_dir():
+                    continue
+                for temp in folder.glob(".*.tmp"):
+                    try:
+                        if time.time() - temp.stat().st_mtime >= min_age_s:
+                            temp.unlink()
+                            removed += 1
+                    except FileNotFoundError:
+                        pass
+        return removed
 
     def _put_s3(self, key: str, data: bytes) -> str:
         if self._s3 is None:

@@ -37,6 +37,20 @@ def test_local_sink_writes_the_layout(tmp_path):
     assert sink.write_objects([RawObject(layout.REJECTED, RECEIVED, [])]) == []   # nothing to write: no object
 
 
+def test_temp_files_left_by_a_crash_are_swept(tmp_path):
+    import os
+
+    sink = RawSink(str(tmp_path / "raw"))
+    uri = sink.write(layout.EVENTS, [{"a": 1}], RECEIVED)
+    folder = os.path.dirname(uri)
+    stale, fresh = os.path.join(folder, ".x.ndjson.gz.1.tmp"), os.path.join(folder, ".y.ndjson.gz.2.tmp")
+    for path in (stale, fresh):
+        open(path, "w").close()
+    os.utime(stale, (0, 0))
+    assert sink.sweep_temp_files(RECEIVED) == 1
+    assert not os.path.exists(stale) and os.path.exists(fresh) and os.path.exists(uri)
+
+
 def test_s3_sink_writes_the_layout(s3_bucket):
     sink = RawSink(f"s3://{s3_bucket}/shop/prod")
     uri = sink.write(layout.REJECTED, [{"reason": "x"}], RECEIVED)
