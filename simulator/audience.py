@@ -49,19 +49,35 @@ DIURNAL = (0.30, 0.18, 0.12, 0.09, 0.08, 0.10, 0.22, 0.45, 0.70, 0.85, 0.95, 1.0
 WEEKLY = (1.08, 1.02, 1.00, 0.97, 0.90, 0.88, 1.15)
 
 
-def hourly_country_weights() -> tuple[list[float], list[list[float]]]:
-    """For each UTC hour of day: the visit weight (mean 1.0) and cumulative country weights."""
+# The traffic is generated in independent shards, one per group of countries (a person lives in one
+# country, so no visitor spans two shards). The grouping is fixed, so the traffic of a seed does not depend
+# on how many processes generate it; direct mode runs the shards in parallel.
+SHARDS: tuple[tuple[str, ...], ...] = (
+    ("US",),
+    ("DE", "GB"),
+    ("CA", "FR", "NL", "ES"),
+    ("PL", "SE", "AU", "VN", "JP", "IN"),
+)
+
+
+def _hour_weight(c: Country, hh: int) -> float:
+    return c.share * sum(DIURNAL[(hh + off) % 24] for off in c.utc_offset_hours) / len(c.utc_offset_hours)
+
+
+def hourly_country_weights(codes: tuple[str, ...] | None = None) -> tuple[list[float], list[list[float]], list[Country]]:
+    """For each UTC hour of day: the visit weight of these countries (1.0 = the mean hour of ALL countries),
+    and cumulative weights to pick one of them; plus the countries themselves."""
+    countries = [c for c in COUNTRIES if codes is None or c.code in codes]
+    mean_all = sum(_hour_weight(c, hh) for c in COUNTRIES for hh in range(24)) / 24
     weights, cums = [], []
     for hh in range(24):
         cum, total = [], 0.0
-        for c in COUNTRIES:
-            w = c.share * sum(DIURNAL[(hh + off) % 24] for off in c.utc_offset_hours) / len(c.utc_offset_hours)
-            total += w
+        for c in countries:
+            total += _hour_weight(c, hh)
             cum.append(total)
-        weights.append(total)
+        weights.append(total / mean_all)
         cums.append(cum)
-    mean = sum(weights) / 24
-    return [w / mean for w in weights], cums
+    return weights, cums, countries
 
 
 # --- devices and user agents -----------------------------------------------------------------------------

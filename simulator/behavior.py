@@ -172,7 +172,7 @@ class VisitBuilder:
         pages_left = {"browse": 1 + int(rng.expovariate(1 / 4.0)), "research": 3 + int(rng.expovariate(1 / 7.0)),
                       "buy": 2 + int(rng.expovariate(1 / 5.0))}[intent]
         pages_left = min(pages_left, MAX_VISIT_PAGES)
-        p_add = {"browse": 0.05, "research": 0.07, "buy": 0.35}[intent]
+        p_add = {"browse": 0.025, "research": 0.035, "buy": 0.35}[intent]
         login_after = rng.randint(1, 3) if login_plan == "early" else -1
         cart: list[Product] = []
         viewed = 0

@@ -36,13 +36,16 @@ def _parse_start(value: str | None) -> datetime | None:
 @click.option("--endpoint", default=None, envvar="CLICKSTREAM_SIM_ENDPOINT",
               help="Endpoint mode: POST to this collector URL, e.g. http://127.0.0.1:8080/v1/events.")
 @click.option("--write-key", default=None, envvar="CLICKSTREAM_WRITE_KEY", help="X-Write-Key for endpoint mode.")
-@click.option("--concurrency", type=click.IntRange(1, 64), default=8, help="Parallel connections in endpoint mode.")
+@click.option("--concurrency", type=click.IntRange(1, 128), default=32, help="Parallel connections in endpoint mode.")
 @click.option("--truth", "truth_path", default=None, envvar="CLICKSTREAM_SIM_TRUTH",
               help="Where to write the ground truth JSON [default: <out>/truth/... in direct mode, "
                    "$CLICKSTREAM_HOME/truth/... in endpoint mode].")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, envvar="CLICKSTREAM_SIM_WORKERS",
+              help="Direct mode: processes generating the traffic's shards [default: CPU count]. "
+                   "The output does not depend on it.")
 @click.option("--clean", is_flag=True, help="No dirt: no bots, duplicates, late or skewed or malformed events.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
-def main(days, seed, visitors_per_day, start, out, endpoint, write_key, concurrency, truth_path, clean, quiet):
+def main(days, seed, visitors_per_day, start, out, endpoint, write_key, concurrency, truth_path, workers, clean, quiet):
     """Simulate a computers & electronics web shop's clickstream, with the ground truth beside it.
 
     Direct mode (default) writes what the collector would have written into the raw store layout;
@@ -54,7 +57,7 @@ def main(days, seed, visitors_per_day, start, out, endpoint, write_key, concurre
     settings = Settings(
         days=days, seed=seed, visitors_per_day=visitors_per_day, start=_parse_start(start),
         out=None if endpoint else layout.raw_uri(out), endpoint=endpoint, write_key=write_key,
-        concurrency=concurrency, truth_path=truth_path, clean=clean,
+        concurrency=concurrency, truth_path=truth_path, clean=clean, workers=workers,
     )
     started = time.perf_counter()
     try:

@@ -33,6 +33,29 @@ CORRUPT_OBJECT_SHARE = 0.15  # share of events objects that carry one corrupt li
 GZIP_LEVEL = 1
 
 
+_VALIDATOR: EventValidator | None = None
+
+
+def event_validator() -> EventValidator:
+    """The collector's validator (compiled once per process: it takes about a second)."""
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        _VALIDATOR = EventValidator()
+    return _VALIDATOR
+
+
+def warm_up() -> None:
+    """Compile what every shard needs before forking workers, so each does not pay for it again."""
+    from simulator.audience import BOT_AGENTS, DEVICE_SHARES
+    from simulator.catalog import catalog
+    from simulator.collector import classify_agent
+
+    catalog()
+    event_validator()
+    for agent in BOT_AGENTS + tuple(a for _, _, agents in DEVICE_SHARES for a in agents):
+        classify_agent(agent.user_agent)
+
+
 class RawStoreError(Exception):
     """Writing the raw store failed (full disk, no permission, S3 refused ...)."""
 
@@ -113,7 +136,6 @@ class RawStoreSink:
         self.objects = 0
         self.lines = 0
         self.bytes = 0
-        self._validator = EventValidator()
 
     # --- input -------------------------------------------------------------------------------------------
     def visit(self, v, watermark_ms: int) -> None:
@@ -150,7 +172,7 @@ class RawStoreSink:
     def _rejected_line(self, payload: dict, received: int, request_id: str, index: int) -> str:
         """The dead-letter line the collector writes for a refused event (its own validator and wording)."""
         try:
-            self._validator.validate(payload)
+            event_validator().validate(payload)
             reason, error = "accepted", "the contract accepts this event"  # malformed events are built to fail
         except EventRejected as exc:
             reason, error = exc.reason, exc.error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -9,9 +10,10 @@ from typing import Callable
 
 from contract import layout
 from simulator import truth as truth_mod
+from simulator.audience import SHARDS
 from simulator.collector import iso_ms, now_ms
 from simulator.endpoint import EndpointError, EndpointSink
-from simulator.rawstore import RawStoreError, RawStoreSink
+from simulator.rawstore import CORRUPT_OBJECT_SHARE, RawStoreError, RawStoreSink, warm_up
 from simulator.traffic import HOUR_MS, Rates, Simulation
 from simulator.truth import TruthRecorder
 
@@ -34,6 +36,7 @@ class Settings:
     concurrency: int = 8
     truth_path: str | None = None
     clean: bool = False
+    workers: int | None = None  # direct mode: processes generating shards (default: CPU count)
 
     def window(self) -> tuple[int, int]:
         span = int(self.days * DAY_MS)
@@ -59,6 +62,51 @@ def clean_rates() -> Rates:
                  skewed_device=0.0, malformed_flush=0.0, delivery_report_visit=0.0)
 
 
+def _direct_shard(args: tuple) -> tuple[dict, dict, dict]:
+    """One shard in direct mode (runs in a worker process): traffic, raw objects, partial truth."""
+    settings, start, end, shard = args
+    recorder = TruthRecorder({})
+    sim = Simulation(settings.seed, start, end, settings.visitors_per_day,
+                     clean_rates() if settings.clean else None, shard=shard)
+    sink = RawStoreSink(settings.out, f"{settings.seed}-{shard}", recorder,
+                        corrupt_share=0.0 if settings.clean else CORRUPT_OBJECT_SHARE)
+    try:
+        stats = sim.run(sink, recorder)
+    finally:
+        sink.close()
+    return stats, recorder.result(), {"objects": sink.objects, "lines": sink.lines, "gzip_bytes": sink.bytes}
+
+
+def _run_direct(settings: Settings, start: int, end: int) -> tuple[list, list, list]:
+    jobs = [(settings, start, end, shard) for shard in range(len(SHARDS))]
+    workers = max(1, min(settings.workers or os.cpu_count() or 1, len(jobs)))
+    warm_up()
+    if workers == 1:
+        outcomes = [_direct_shard(job) for job in jobs]
+    else:
+        # fork: the workers inherit the imported modules and the catalog; shards are independent.
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            outcomes = pool.map(_direct_shard, jobs, chunksize=1)
+    return [o[0] for o in outcomes], [o[1] for o in outcomes], [o[2] for o in outcomes]
+
+
+def _run_endpoint(settings: Settings, start: int, end: int) -> tuple[list, list, EndpointSink]:
+    recorders = [TruthRecorder({}) for _ in SHARDS]
+    sink = EndpointSink(settings.endpoint, settings.write_key, settings.concurrency)
+    stats = []
+    try:
+        for shard, recorder in enumerate(recorders):
+            sim = Simulation(settings.seed, start, end, settings.visitors_per_day,
+                             clean_rates() if settings.clean else None, shard=shard)
+            stats.append(sim.run(sink, recorder))
+    except BaseException:
+        sink.abort()
+        raise
+    finally:
+        sink.close()
+    return stats, [r.result() for r in recorders], sink
+
+
 def simulate(settings: Settings, progress: Callable[[str], None] | None = None) -> dict:
     """Run one simulation; returns a summary (events, visits, where the data and the truth went)."""
     start, end = settings.window()
@@ -67,38 +115,29 @@ def simulate(settings: Settings, progress: Callable[[str], None] | None = None) 
     meta = {"generator": "clickstream-simulate", "seed": settings.seed, "start": iso_ms(start), "end": iso_ms(end),
             "visitors_per_day": settings.visitors_per_day, "mode": "endpoint" if settings.endpoint else "direct",
             "target": target, "clean": settings.clean}
-    recorder = TruthRecorder(meta)
-    sim = Simulation(settings.seed, start, end, settings.visitors_per_day, clean_rates() if settings.clean else None)
     if progress:
         progress(f"simulating {iso_ms(start)} .. {iso_ms(end)} (seed {settings.seed}, "
                  f"~{settings.visitors_per_day}/day) -> {target}")
     try:
         if settings.endpoint:
-            sink = EndpointSink(settings.endpoint, recorder, settings.write_key, settings.concurrency)
+            stats, parts, sink = _run_endpoint(settings, start, end)
+            extra = {"endpoint": dict(sink.stats)}
+            if sink.unexpected:
+                extra["endpoint"]["unexpected_examples"] = sink.unexpected
         else:
-            sink = RawStoreSink(settings.out, settings.seed, recorder)
-        try:
-            stats = sim.run(sink, recorder)
-        except BaseException:
-            if isinstance(sink, EndpointSink):
-                sink.abort()
-            raise
+            stats, parts, sinks = _run_direct(settings, start, end)
+            extra = {"raw_store": {k: sum(s[k] for s in sinks) for k in ("objects", "lines", "gzip_bytes")}}
     except (RawStoreError, EndpointError) as exc:
         raise SimulationError(str(exc)) from exc
     except OSError as exc:
         raise SimulationError(f"cannot write to {target}: {exc}") from exc
-    result = recorder.result()
-    if isinstance(sink, EndpointSink):
-        result["endpoint"] = dict(sink.stats)
-        if sink.unexpected:
-            result["endpoint"]["unexpected_examples"] = sink.unexpected
-    else:
-        result["raw_store"] = {"objects": sink.objects, "lines": sink.lines, "gzip_bytes": sink.bytes}
+    result = {**meta, **truth_mod.combine(parts), **extra}
     try:
         truth_mod.write(result, truth_path)
     except Exception as exc:  # noqa: BLE001 - a full disk or a refused PutObject
         raise SimulationError(f"cannot write the ground truth to {truth_path}: {exc}") from exc
-    summary = {**stats, "start": iso_ms(start), "end": iso_ms(end), "target": target, "truth": truth_path,
+    totals = {k: sum(s[k] for s in stats) for k in ("visits", "bot_visits", "events")}
+    summary = {**totals, "start": iso_ms(start), "end": iso_ms(end), "target": target, "truth": truth_path,
                "totals": result["totals"]}
     unexpected = result.get("endpoint", {}).get("unexpected_rejections")
     if unexpected:

@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass
 
 from simulator import audience
-from simulator.audience import BOT_AGENTS, COUNTRIES, DEVICE_SHARES, Agent, cum
+from simulator.audience import BOT_AGENTS, DEVICE_SHARES, Agent, cum
 from simulator.behavior import DAY_MS, MAX_GAP_MS, Device, Person, VisitBuilder, _pair
 from simulator.catalog import catalog
 from simulator.collector import SDK_LIBRARY
@@ -67,17 +67,21 @@ def hour_floor(ms: int) -> int:
 
 
 class Simulation:
-    def __init__(self, seed: int, start_ms: int, end_ms: int, visitors_per_day: float, rates: Rates | None = None):
+    def __init__(self, seed: int, start_ms: int, end_ms: int, visitors_per_day: float, rates: Rates | None = None,
+                 shard: int = 0):
+        """One shard (a fixed group of countries, audience.SHARDS) of the traffic of a seed."""
         if end_ms <= start_ms:
             raise ValueError("the simulated window is empty")
         self.seed, self.start_ms, self.end_ms = seed, start_ms, end_ms
+        self.shard = shard
         self.visitors_per_day = visitors_per_day
         self.rates = rates or Rates()
-        self.rng = random.Random(seed)
+        self.rng = random.Random(f"clickstream-{seed}-{shard}")
         self.cat = catalog()
         self.builder = VisitBuilder(self.rng, self.cat)
-        self.hour_weights, self.hour_country_cums = audience.hourly_country_weights()
-        self.pools: dict[str, list[Person]] = {c.code: [] for c in COUNTRIES}
+        self.hour_weights, self.hour_country_cums, self.countries = audience.hourly_country_weights(
+            audience.SHARDS[shard])
+        self.pools: dict[str, list[Person]] = {c.code: [] for c in self.countries}
         self.person_serial = 0
         self.bot_cum = cum(a.share for a in BOT_AGENTS)
         self.device_cum = cum(d[1] for d in DEVICE_SHARES)
@@ -128,7 +132,7 @@ class Simulation:
     # --- one visit ----------------------------------------------------------------------------------------
     def _human(self, start_ms: int, hour_cum: list[float]) -> Visit | None:
         rng, b = self.rng, self.builder
-        country = rng.choices(COUNTRIES, cum_weights=hour_cum)[0]
+        country = rng.choices(self.countries, cum_weights=hour_cum)[0]
         person, returning = self._pick_person(country, start_ms)
         device = person.devices[0]
         if returning and person.user_id and len(person.devices) == 1 and rng.random() < 0.25:
@@ -251,7 +255,7 @@ class Simulation:
 
     # --- the loop -------------------------------------------------------------------------------------------
     def run(self, sink, truth) -> dict:
-        """Generate every visit in start order and hand it to the sink; record the ground truth."""
+        """Generate every visit in start order and hand it to the sink (the caller closes it); record the truth."""
         rng = self.rng
         hour = hour_floor(self.start_ms)
         while hour < self.end_ms:
@@ -259,7 +263,9 @@ class Simulation:
             weekday = ((hour // DAY_MS) + 3) % 7  # 1970-01-01 was a Thursday
             mu = self.visitors_per_day / 24 * self.hour_weights[hh] * audience.WEEKLY[weekday]
             n_humans = max(0, round(mu + rng.gauss(0, mu ** 0.5)))
-            n_bots = max(0, round(mu * self.rates.bot_visits + rng.gauss(0, (mu * self.rates.bot_visits) ** 0.5)))
+            # Crawlers do not follow the shoppers' clock: a flat rate, shared out between the shards.
+            mu_bots = self.visitors_per_day / 24 * self.rates.bot_visits / len(audience.SHARDS)
+            n_bots = max(0, round(mu_bots + rng.gauss(0, mu_bots ** 0.5)))
             lo = max(hour, self.start_ms)
             hi = min(hour + HOUR_MS, self.end_ms)
             starts = sorted([(rng.randrange(lo, hi), False) for _ in range(n_humans)]
@@ -282,7 +288,6 @@ class Simulation:
                 _count_dirt(truth, v)
                 sink.visit(v, start)
             hour += HOUR_MS
-        sink.close()
         return self.stats
 
 

@@ -206,3 +206,28 @@ def merge(documents: list[dict]) -> dict[str, dict]:
             agg["revenue"] += Decimal(str(d["revenue"]))
             agg["session_revenue"] += Decimal(str(d["session_revenue"]))
     return out
+
+
+def combine(results: list[dict]) -> dict:
+    """One truth document from the documents of disjoint shards of the same run (counts and sums add up)."""
+
+    def add(into: dict, other: dict) -> None:
+        for key, value in other.items():
+            if isinstance(value, dict):
+                add(into.setdefault(key, {}), value)
+            elif isinstance(value, bool) or isinstance(value, str) or value is None:
+                into.setdefault(key, value)
+            elif isinstance(value, float):
+                into[key] = float(Decimal(str(into.get(key, 0))) + Decimal(str(value)))
+            else:
+                into[key] = into.get(key, 0) + value
+
+    out: dict = {}
+    for doc in results:
+        add(out, doc)
+    out["days"] = {day: out["days"][day] for day in sorted(out.get("days", {}))}
+    for d in out["days"].values():
+        for key in ("events", "sessions_by_channel", "sessions_by_device", "sessions_by_country"):
+            d[key] = dict(sorted(d.get(key, {}).items()))
+    out["dirt"] = dict(sorted(out.get("dirt", {}).items()))
+    return out

@@ -15,6 +15,7 @@ import orjson
 import pytest
 
 from contract import definition
+from simulator.audience import SHARDS
 from simulator.run import Settings, simulate
 from simulator.traffic import Simulation, check_invariants
 from simulator.truth import TruthRecorder
@@ -132,7 +133,8 @@ def test_visits_keep_the_invariants_the_truth_relies_on():
             pass
 
     start = 1_762_905_600_000 - 3_600_000  # start an hour before midnight: visits cross it
-    Simulation(11, start, start + 6 * 3_600_000, 6000).run(Check(), TruthRecorder({}))
+    for shard in range(len(SHARDS)):
+        Simulation(11, start, start + 6 * 3_600_000, 6000, shard=shard).run(Check(), TruthRecorder({}))
     assert Check.visits > 1000
 
 
