@@ -142,3 +142,19 @@ def test_methods_health_metrics_openapi(shared_collector):
     spec = httpx.get(f"{url}/openapi.json").json()
     assert spec["openapi"].startswith("3.1") and "/v1/events" in spec["paths"]
     assert "event" in spec["components"]["schemas"]
+
+
+def test_every_stored_line_matches_the_contract(shared_collector):
+    """Runs last in this module: everything the tests above stored is what the loader expects."""
+    import fastjsonschema
+
+    import contract
+
+    collected = fastjsonschema.compile(contract.definition("collected_event"))
+    rejected = fastjsonschema.compile(contract.definition("rejected_event"))
+    events, dead = read_raw(shared_collector.raw), read_raw(shared_collector.raw, "rejected")
+    assert len(events) > 500 and dead
+    for line in events:
+        collected(line)
+    for line in dead:
+        rejected(line)
