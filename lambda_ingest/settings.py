@@ -23,7 +23,7 @@ class Settings:
     jwt_issuer: str | None = None
     jwt_audience: tuple[str, ...] = ()
     pii_hmac_key: bytes | None = field(default=None, repr=False)  # unset: personal data is stripped, not hashed
-    rate_limit_per_second: float = 0.0          # per write key (or origin); 0 turns the limiter off
+    rate_limit_per_second: float = 0.0          # per write key (one bucket without keys); 0 turns it off
     rate_limit_burst: int = 0                   # 0: twice the rate
     dedupe_ttl_seconds: float = 600.0
     dedupe_max_ids: int = 1_000_000
