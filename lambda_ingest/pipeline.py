@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -27,8 +28,9 @@ from lambda_ingest.errors import IngestError
 from lambda_ingest.metrics import IngestMetrics
 from lambda_ingest.pii import Scrubber
 from lambda_ingest.settings import Settings
-from lambda_ingest.validate import BAD_TIMESTAMP, EventRejected, EventValidator, parse_timestamp
+from lambda_ingest.validate import BAD_TIMESTAMP, COLLECTOR_ERROR, EventRejected, EventValidator, parse_timestamp
 
+logger = logging.getLogger("lambda_ingest.pipeline")
 JSON_TYPES = {"", "application/json", "text/plain", "application/octet-stream"}
 _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -209,6 +211,9 @@ class Collector:
                 reason, error = exc.reason, exc.error
             except (ValueError, OverflowError) as exc:   # a timestamp that passes the regex but is no date
                 reason, error = BAD_TIMESTAMP, f"data.ts or data.sent_at is not a valid RFC 3339 timestamp: {exc}"[:2048]
+            except Exception as exc:  # noqa: BLE001 - a bug must not take the other events down (nor be lost)
+                logger.exception("event processing failed", extra={"request_id": ctx.request_id, "event_index": index})
+                reason, error = COLLECTOR_ERROR, f"the collector failed on this event: {type(exc).__name__}"
             else:
                 seen_here.add(event_id)
                 event_ids.append(event_id)
@@ -226,7 +231,7 @@ class Collector:
                 "error": error,
                 "event_index": index,
                 "event_id": event_id,
-                "payload": self.scrubber.anything(event),
+                "payload": self._dead_letter_payload(event),
             }, option=orjson.OPT_APPEND_NEWLINE))
         body = {
             "request_id": ctx.request_id,
@@ -235,6 +240,13 @@ class Collector:
             "rejected": rejected,
         }
         return IngestResult(202, body, {}, ctx.received_at, event_lines, rejected_lines, event_ids, reasons)
+
+    def _dead_letter_payload(self, event: Any) -> Any:
+        try:
+            return self.scrubber.anything(event)
+        except Exception:  # noqa: BLE001 - keep the reason line even if the payload cannot be kept safely
+            logger.exception("cannot scrub a rejected payload; dropping the payload")
+            return None
 
     def committed(self, result: IngestResult) -> None:
         """The result's lines are durably stored: remember its event_ids and count it."""

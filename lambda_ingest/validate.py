@@ -25,8 +25,9 @@ WRONG_TYPE = "wrong_type"
 TOO_LARGE = "too_large"
 BAD_TIMESTAMP = "bad_timestamp"
 SCHEMA_VIOLATION = "schema_violation"
+COLLECTOR_ERROR = "collector_error"  # a bug of ours on this event: dead-lettered and logged, the batch goes on
 REASONS = (NOT_AN_OBJECT, UNKNOWN_EVENT_TYPE, MISSING_FIELD, UNKNOWN_FIELD, WRONG_TYPE, TOO_LARGE,
-           BAD_TIMESTAMP, SCHEMA_VIOLATION)
+           BAD_TIMESTAMP, SCHEMA_VIOLATION, COLLECTOR_ERROR)
 
 _RULE_REASONS = {
     "required": MISSING_FIELD,

@@ -158,3 +158,27 @@ def test_every_stored_line_matches_the_contract(shared_collector):
         collected(line)
     for line in dead:
         rejected(line)
+
+
+def test_a_collector_bug_on_one_event_dead_letters_it_and_keeps_the_batch(tmp_path, monkeypatch):
+    """In-process (the bug is injected into this process's pipeline): the other events are still stored."""
+    from datetime import datetime, timezone
+
+    import lambda_ingest.pipeline as pipeline
+    from lambda_ingest.settings import Settings
+
+    collector = pipeline.Collector(Settings(raw_uri=str(tmp_path)))
+    real_collect = pipeline.collect
+
+    def flaky_collect(event, ctx):
+        if event.get("props", {}).get("poison"):
+            raise KeyError("boom")
+        return real_collect(event, ctx)
+
+    monkeypatch.setattr(pipeline, "collect", flaky_collect)
+    events = [make_event(), make_event(props={"poison": True}), make_event()]
+    result = collector.handle(pipeline.IngestRequest(json.dumps({"events": events}).encode(), {},
+                                                     datetime.now(timezone.utc), "r-1"))
+    assert result.status == 202 and result.body["accepted"] == 2
+    assert result.body["rejected"][0]["reason"] == "collector_error" and len(result.rejected_lines) == 1
+    assert json.loads(result.rejected_lines[0])["payload"]["props"] == {"poison": True}
