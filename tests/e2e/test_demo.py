@@ -1,0 +1,67 @@
+"""README command 1: the demo, without serving (CLICKSTREAM_DEMO_SERVE=0), run twice; and its clear failures."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from clickstream.demo import entry_point
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.slow
+
+
+def _env(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PG", "CLICKSTREAM_", "AWS_ENDPOINT_URL"))}  # nothing configured: embedded defaults
+    env.update({"CLICKSTREAM_HOME": str(home), "CLICKSTREAM_DEMO_SERVE": "0",
+                "CLICKSTREAM_DEMO_INGEST_PORT": str(free_port()), "CLICKSTREAM_DEMO_DAYS": "0.3",
+                "CLICKSTREAM_DEMO_VISITORS_PER_DAY": "500", **extra})
+    return env
+
+
+@pytest.fixture
+def home():
+    # World-traversable (not pytest's 0700 tmp_path): the embedded postgres runs as another user under root.
+    root = Path(tempfile.mkdtemp(prefix="clickstream-demo-"))
+    root.chmod(0o755)
+    yield root / "home"
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_demo_runs_twice_and_adds_traffic_incrementally(home):
+    first = subprocess.run([entry_point("clickstream-demo")], env=_env(home), capture_output=True, text=True, timeout=1500)
+    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-4000:]
+    assert "run 1" in first.stdout and "the warehouse matches the ground truth" in first.stdout
+    second = subprocess.run([entry_point("clickstream-demo")], env=_env(home), capture_output=True, text=True, timeout=1500)
+    assert second.returncode == 0, second.stdout[-4000:] + second.stderr[-4000:]
+    assert "run 2" in second.stdout and "the warehouse matches the ground truth" in second.stdout
+    assert len(list((home / "truth").glob("*.json"))) == 2
+    assert not (home / "pg" / "postmaster.pid").exists(), "the demo stops the embedded PostgreSQL it started"
+
+
+def test_demo_port_in_use_is_a_clear_error(home):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = subprocess.run([entry_point("clickstream-demo")], env=_env(home, CLICKSTREAM_DEMO_SERVE="1",
+                                                                          CLICKSTREAM_DEMO_PORT=str(port)),
+                              capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert f"port {port}" in proc.stderr and "in use" in proc.stderr
+
+
+def test_demo_unreachable_database_is_a_clear_error(home):
+    proc = subprocess.run([entry_point("clickstream-demo")],
+                          env=_env(home, CLICKSTREAM_DSN="postgresql://demo@127.0.0.1:1/nowhere?connect_timeout=3"),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "cannot reach the configured database" in proc.stderr
+    assert "Traceback" not in proc.stderr
