@@ -2,8 +2,9 @@
 
 Speed: the contract's allOf of `if event_type == X then ...` rules makes a generic validator try every
 rule on every event. We compile one validator per event type instead, with the rules that apply to that
-type folded in, and nullable `oneOf: [T, null]` turned into the equivalent `anyOf` (the branches are
-disjoint by type, so both accept exactly the same values). Same contract, same verdicts, ~3x faster.
+type folded in, local $refs inlined, and nullable `oneOf: [T, null]` turned into the equivalent `anyOf`
+(the branches are disjoint by type, so both accept exactly the same values). Same contract, same
+verdicts (a test checks them against the contract compiled as written), ~3x faster.
 """
 
 from __future__ import annotations
@@ -113,8 +114,21 @@ def specialised_schema(event_type: str) -> dict:
     if remaining:
         event.setdefault("allOf", []).extend(remaining)
     event["properties"] = {**event["properties"], "event_type": {"const": event_type}}
-    schema["definitions"]["event"] = event
-    return _anyof_for_nullable(schema)
+    inlined = _inline_refs(event, schema["definitions"])
+    inlined["$schema"] = schema["$schema"]
+    return _anyof_for_nullable(inlined)
+
+
+def _inline_refs(node: Any, definitions: dict) -> Any:
+    """Replace local $refs by their definitions (the event schema is not recursive): fastjsonschema then
+    generates straight-line code instead of a function call and a name concatenation per reference."""
+    if isinstance(node, dict):
+        if "$ref" in node:  # draft-07: siblings of $ref are ignored (here they are only descriptions)
+            return _inline_refs(definitions[node["$ref"].rsplit("/", 1)[-1]], definitions)
+        return {k: _inline_refs(v, definitions) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline_refs(v, definitions) for v in node]
+    return node
 
 
 class EventValidator:
