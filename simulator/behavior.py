@@ -12,6 +12,7 @@ truth relies on (checked by tests):
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 
@@ -99,12 +100,19 @@ class VisitBuilder:
     def _emit(self, etype: str, page, ecom=None, props=None) -> None:
         if etype == "view" and page is not self.page:
             self.ref_page, self.page = self.page, page  # document.referrer: the page we came from
-        self.events.append((self.t, etype, page, ecom, props, self.uid, self._eid(), self.ref_page))
+        i = self._id_pos  # _eid() inlined: this runs once per event
+        if i >= len(self._id_hex):
+            self._id_hex, i = self.rng.randbytes(16 * 4096).hex(), 0
+        self._id_pos = i + 32
+        h = self._id_hex
+        self.events.append((self.t, etype, page, ecom, props, self.uid,
+                            f"{h[i:i + 8]}-{h[i + 8:i + 12]}-4{h[i + 13:i + 16]}-a{h[i + 17:i + 20]}-{h[i + 20:i + 32]}",
+                            self.ref_page))
 
     def _dwell(self, page, median_s: float = 30.0, heartbeats: bool = True) -> None:
         """Stay on a page: heartbeats every 30 s while the tab is visible, then move on."""
         rng = self.rng
-        dwell = int(rng.lognormvariate(0, 0.9) * median_s * 1000)
+        dwell = int(math.exp(0.9 * rng.gauss(0.0, 1.0)) * median_s * 1000)  # log-normal around the median
         dwell = min(max(dwell, 2_000), MAX_DWELL_MS)
         if heartbeats:
             beats = min(dwell // HEARTBEAT_MS, MAX_HEARTBEATS_PER_PAGE)

@@ -162,6 +162,11 @@ def _json(value) -> str:
     return orjson.dumps(value).decode()
 
 
+def page_fragment(url_json: str, title_json: str) -> str:
+    """The page part of a raw line: ',"page_url":...,"page_title":...'."""
+    return f',"page_url":{url_json},"page_title":{title_json}'
+
+
 def internal_referrer_fragment(url_json: str) -> str:
     """The referrer part of a raw line for a page reached from the shop page at url_json."""
     return f',"referrer":{url_json},"referrer_host":"{SHOP_HOST}"'
@@ -170,12 +175,13 @@ def internal_referrer_fragment(url_json: str) -> str:
 class Page:
     """A shop page that is not a product or a category: home, search results, cart, checkout ..."""
 
-    __slots__ = ("url", "title", "url_json", "title_json", "ref_frag")
+    __slots__ = ("url", "title", "url_json", "title_json", "ref_frag", "page_frag")
 
     def __init__(self, url: str, title: str):
         self.url, self.title = url, title
         self.url_json, self.title_json = _json(url), _json(title)
         self.ref_frag = internal_referrer_fragment(self.url_json)
+        self.page_frag = page_fragment(self.url_json, self.title_json)
 
 
 @dataclass
@@ -193,6 +199,7 @@ class Product:
     url_json: str = ""
     title_json: str = ""
     ref_frag: str = ""  # ',"referrer":<url>,"referrer_host":...' when the next page was reached from here
+    page_frag: str = ""  # ',"page_url":<url>,"page_title":<title>'
     view_ecom: dict = field(default_factory=dict)
     view_ecom_json: str = ""
 
@@ -207,6 +214,7 @@ class Category:
     url_json: str = ""
     title_json: str = ""
     ref_frag: str = ""
+    page_frag: str = ""
 
 
 def _slug(text: str) -> str:
@@ -250,6 +258,7 @@ class Catalog:
                 product.url_json = _json(product.url)
                 product.title_json = _json(product.title)
                 product.ref_frag = internal_referrer_fragment(product.url_json)
+                product.page_frag = page_fragment(product.url_json, product.title_json)
                 product.view_ecom = {"product_id": pid, "product_name": name, "brand": brand,
                                      "category": spec.path, "price": price, "currency": CURRENCY}
                 product.view_ecom_json = _json(product.view_ecom)
@@ -264,6 +273,7 @@ class Catalog:
             cat = Category(spec=spec, url=url, title=f"{spec.title} | Shop", products=items, cum_weights=cum)
             cat.url_json, cat.title_json = _json(cat.url), _json(cat.title)
             cat.ref_frag = internal_referrer_fragment(cat.url_json)
+            cat.page_frag = page_fragment(cat.url_json, cat.title_json)
             self.categories.append(cat)
         total = 0.0
         self.category_cum_weights = []

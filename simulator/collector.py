@@ -27,25 +27,26 @@ NULL_UTM_FRAG = ""  # the collector writes utm only when page_url carries utm_ t
 _ECOM = ',"ecom":'
 _PROPS = ',"props":'
 _NULL_USER = ',"user_id":null,"user_id_source":null'
+_USER_PREFIX = ',"user_id":"'
+_USER_SUFFIX = '","user_id_source":"client"'
 
-_SECOND_PREFIX: dict[int, str] = {}
 _MINUTE_PREFIX: dict[int, str] = {}
+# "SS.mmmZ" for every millisecond of a minute: a timestamp is then two lookups and one concatenation.
+_IN_MINUTE: list[str] = [f"{i // 1000:02d}.{i % 1000:03d}Z" for i in range(60_000)]
+
+
+def _minute_prefix(minute: int) -> str:
+    """'2026-11-22T12:34:' for a UTC epoch minute (cached)."""
+    if len(_MINUTE_PREFIX) > 500_000:
+        _MINUTE_PREFIX.clear()
+    prefix = _MINUTE_PREFIX[minute] = datetime.fromtimestamp(minute * 60, timezone.utc).strftime("%Y-%m-%dT%H:%M:")
+    return prefix
 
 
 def iso_ms(ms: int) -> str:
-    """UTC epoch milliseconds -> 2026-11-22T12:34:56.789Z (cached per second: this runs 4x per event)."""
-    second = ms // 1000
-    prefix = _SECOND_PREFIX.get(second)
-    if prefix is None:
-        if len(_SECOND_PREFIX) > 500_000:
-            _SECOND_PREFIX.clear()
-            _MINUTE_PREFIX.clear()
-        minute, sec = divmod(second, 60)
-        head = _MINUTE_PREFIX.get(minute)
-        if head is None:
-            head = _MINUTE_PREFIX[minute] = datetime.fromtimestamp(minute * 60, timezone.utc).strftime("%Y-%m-%dT%H:%M:")
-        prefix = _SECOND_PREFIX[second] = f"{head}{sec:02d}."
-    return f"{prefix}{ms % 1000:03d}Z"
+    """UTC epoch milliseconds -> 2026-11-22T12:34:56.789Z (the render loop inlines the same lookups)."""
+    minute = ms // 60_000
+    return (_MINUTE_PREFIX.get(minute) or _minute_prefix(minute)) + _IN_MINUTE[ms % 60_000]
 
 
 def parse_iso_ms(text: str) -> int:
@@ -139,27 +140,39 @@ class CollectedRenderer:
         visit.tail_frag, visit.is_bot_collected = cached
 
     @staticmethod
-    def render(visit, events, sent_client_ms: int, received_ms: int, request_id: str, out: list) -> None:
-        """Append one line per event of one request (a flush) to out.
+    def render(visit, flushes, request_ids: list[str], hours: dict, new_hour) -> None:
+        """Append the lines of a visit's requests (flushes) to the hour partitions they are received in.
 
         The client stamped ts and sent_at with its own (possibly skewed) clock; the collector corrects:
-        event_at = received_at - (sent_at - ts), clock_skew_ms = sent_at - received_at.
+        event_at = received_at - (sent_at - ts), clock_skew_ms = sent_at - received_at. This loop runs once
+        per event of the whole run, hence the inlined timestamp cache and the pre-serialized fragments.
         """
+        cache, miss, in_minute = _MINUTE_PREFIX, _minute_prefix, _IN_MINUTE
         skew = visit.skew_ms
-        per_request = (f'"sent_at":"{iso_ms(sent_client_ms)}","received_at":"{iso_ms(received_ms)}",'
-                       f'"clock_skew_ms":{sent_client_ms - received_ms},"request_id":"{request_id}"')
-        correction = received_ms - sent_client_ms  # event_at = ts + (received_at - sent_at)
         ids, tail, landing = visit.ids_frag, visit.tail_frag, visit.landing_page
         ext_ref, landing_utm = visit.ext_ref_frag, visit.landing_utm_frag
-        append = out.append
-        for t, etype, page, ecom, props, uid, eid, ref_page in events:
-            ts = t + skew
-            user = f',"user_id":"{uid}","user_id_source":"client"' if uid else _NULL_USER
-            append(
-                f'{{"event_id":"{eid}","event_type":"{etype}","ts":"{iso_ms(ts)}","event_at":"{iso_ms(ts + correction)}",'
-                f'{per_request}{ids}{user},"page_url":{page.url_json},"page_title":{page.title_json}'
-                f'{ref_page.ref_frag if ref_page is not None else ext_ref}'
-                f'{landing_utm if page is landing else NULL_UTM_FRAG}'
-                f'{"" if ecom is None else _ECOM + ecom[1]}{"" if props is None else _PROPS + props[1]}'
-                f'{tail}}}\n'
-            )
+        for f, request_id in zip(flushes, request_ids):
+            received = f.send_ms + f.latency_ms
+            sent = f.send_ms + skew
+            hour_start = received - received % 3_600_000
+            bucket = hours.get(hour_start) or new_hour(hour_start)
+            if received > bucket.last_received:
+                bucket.last_received = received
+            m, rm = sent // 60_000, received // 60_000
+            # Everything between event_at and the user: the same for every event of the request.
+            middle = (f'","sent_at":"{cache.get(m) or miss(m)}{in_minute[sent % 60_000]}",'
+                      f'"received_at":"{cache.get(rm) or miss(rm)}{in_minute[received % 60_000]}",'
+                      f'"clock_skew_ms":{sent - received},"request_id":"{request_id}"{ids}')
+            correction = received - sent  # event_at = ts + (received_at - sent_at)
+            append = bucket.events.append
+            for t, etype, page, ecom, props, uid, eid, ref_page in f.events:
+                ts = t + skew
+                at = ts + correction
+                m, am = ts // 60_000, at // 60_000
+                append(
+                    f'{{"event_id":"{eid}","event_type":"{etype}","ts":"{cache.get(m) or miss(m)}{in_minute[ts % 60_000]}'
+                    f'","event_at":"{cache.get(am) or miss(am)}{in_minute[at % 60_000]}{middle}'
+                    f'{_NULL_USER if uid is None else _USER_PREFIX + uid + _USER_SUFFIX}{page.page_frag}'
+                    f'{ext_ref if ref_page is None else ref_page.ref_frag}{landing_utm if page is landing else ""}'
+                    f'{"" if ecom is None else _ECOM + ecom[1]}{"" if props is None else _PROPS + props[1]}{tail}}}\n'
+                )

@@ -145,24 +145,24 @@ class RawStoreSink:
         partition that ends before it is final and can be written.
         """
         self.renderer.visit_fragments(v)
-        hours, render = self.hours, self.renderer.render
-        skew = v.skew_ms
-        for f in v.flushes:
-            received = f.send_ms + f.latency_ms
-            hour_start = received - received % HOUR_MS
-            bucket = hours.get(hour_start)
-            if bucket is None:
-                bucket = hours[hour_start] = _Hour()
-            self.requests += 1
-            request_id = f"{self.request_prefix}{self.requests:024x}"
-            render(v, f.events, f.send_ms + skew, received, request_id, bucket.events)
-            if received > bucket.last_received:
-                bucket.last_received = received
+        flushes = v.flushes
+        first = self.requests + 1
+        self.requests += len(flushes)
+        prefix = self.request_prefix
+        request_ids = [f"{prefix}{n:024x}" for n in range(first, first + len(flushes))]
+        self.renderer.render(v, flushes, request_ids, self.hours, self._new_hour)
+        for f, request_id in zip(flushes, request_ids):
             if f.malformed:
+                received = f.send_ms + f.latency_ms
+                bucket = self.hours[received - received % HOUR_MS]
                 for index, bad in enumerate(f.malformed, start=len(f.events)):
                     bucket.rejected.append(self._rejected_line(bad, received, request_id, index))
         if watermark_ms >= self.next_final:
             self._release(watermark_ms)
+
+    def _new_hour(self, hour_start: int) -> "_Hour":
+        bucket = self.hours[hour_start] = _Hour()
+        return bucket
 
     def _release(self, watermark_ms: int) -> None:
         for hour_start in sorted(h for h in self.hours if h + HOUR_MS <= watermark_ms):
@@ -229,14 +229,4 @@ class RawStoreSink:
             self.pool.shutdown(wait=True)
 
 
-def render_sample_lines(sim_visit) -> list[str]:
-    """The raw lines of one visit's flushes (for tests and parity checks)."""
-    renderer = CollectedRenderer()
-    renderer.visit_fragments(sim_visit)
-    out: list[str] = []
-    for f in sim_visit.flushes:
-        renderer.render(sim_visit, f.events, f.send_ms + sim_visit.skew_ms, f.send_ms + f.latency_ms, "r" * 32, out)
-    return out
-
-
-__all__ = ["RawStoreSink", "RawStoreError", "ObjectWriter", "put_bytes", "client_event", "render_sample_lines"]
+__all__ = ["RawStoreSink", "RawStoreError", "ObjectWriter", "put_bytes", "client_event"]
