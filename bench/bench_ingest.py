@@ -241,7 +241,6 @@ def count_stored_events(raw: Path) -> int:
 
 def lambda_cost(requests: int, events_per_request: int, memory_mb: int, s3_put_ms: float) -> dict:
     """Measure the Lambda handler's CPU time per request in-process and price a million events."""
-    import base64
     import importlib
 
     # In Lambda the sink is one S3 PutObject (priced and its latency billed below); locally the handler writes to

@@ -20,6 +20,9 @@ from lambda_ingest.settings import Settings
 # Asymmetric algorithms only: a JWKS publishes public keys (Cognito signs with RS256).
 JWT_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512"]
 MAX_TOKEN_CHARS = 8192
+# CORS answers for allowed origins (the local server and the Lambda send the same).
+CORS_ALLOW_HEADERS = "content-type, content-encoding, x-write-key, authorization, x-request-id"
+CORS_EXPOSE_HEADERS = "retry-after, x-request-id"
 
 
 class OriginPolicy:

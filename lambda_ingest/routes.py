@@ -10,9 +10,9 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from contract import layout
+from lambda_ingest.auth import CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS
 from lambda_ingest.metrics import NAMESPACE
 from lambda_ingest.pipeline import Collector, IngestRequest, IngestResult
-from lambda_ingest.server import CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS
 from lambda_ingest.sink import RawObject, RawSink
 
 

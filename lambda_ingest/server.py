@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections import Counter
 import logging
 import uuid
+from collections import Counter
 from datetime import datetime, timezone
 
 import orjson
@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from lambda_ingest.auth import CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS
 from lambda_ingest.errors import IngestError
 from lambda_ingest.openapi import openapi_document
 from lambda_ingest.pipeline import Collector, IngestRequest, IngestResult, safe_request_id
@@ -28,8 +29,6 @@ from lambda_ingest.sink import GroupCommitSink, RawSink
 logger = logging.getLogger("lambda_ingest.server")
 
 EVENTS_PATH = "/v1/events"
-CORS_ALLOW_HEADERS = "content-type, content-encoding, x-write-key, authorization, x-request-id"
-CORS_EXPOSE_HEADERS = "retry-after, x-request-id"
 
 
 class EventsEndpoint:
