@@ -182,3 +182,10 @@ def test_a_collector_bug_on_one_event_dead_letters_it_and_keeps_the_batch(tmp_pa
     assert result.status == 202 and result.body["accepted"] == 2
     assert result.body["rejected"][0]["reason"] == "collector_error" and len(result.rejected_lines) == 1
     assert json.loads(result.rejected_lines[0])["payload"]["props"] == {"poison": True}
+
+
+def test_an_open_collector_says_so_when_it_starts(shared_collector):
+    log = shared_collector.log.read_text()
+    assert "CLICKSTREAM_WRITE_KEYS is not set: accepting requests WITHOUT a write key" in log
+    assert "CLICKSTREAM_ALLOWED_ORIGINS is not set" in log
+    assert all(json.loads(line)["level"] for line in log.splitlines() if line.startswith("{"))  # JSON log lines
