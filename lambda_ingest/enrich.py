@@ -63,7 +63,8 @@ def _version(part) -> str | None:
     return ".".join(v for v in (part.major, part.minor, part.patch) if v is not None)
 
 
-@lru_cache(maxsize=8192)
+# Caches are bounded by entries of bounded size (UA <= 1 KB, URL <= 2 KB): a few MB at worst, fine in Lambda.
+@lru_cache(maxsize=4096)
 def user_agent_info(ua: str | None) -> UserAgentInfo:
     """Browser, OS, device type and bot verdict for one User-Agent string (cached: a site sees few)."""
     if not ua or not ua.strip():
@@ -99,7 +100,7 @@ def user_agent_info(ua: str | None) -> UserAgentInfo:
     )
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def referrer_host(referrer: str | None) -> str | None:
     """Lower-cased host of a referrer URL without a leading www.; None when there is none."""
     if not referrer:
@@ -120,7 +121,7 @@ def utm_params(page_url: str | None) -> dict | None:
     return _utm_params(page_url)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def _utm_params(page_url: str) -> dict | None:  # the result is shared: callers must not mutate it
     try:
         query = urlsplit(page_url).query

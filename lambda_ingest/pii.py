@@ -43,7 +43,7 @@ def luhn_ok(digits: str) -> bool:
 
 
 class Scrubber:
-    def __init__(self, hmac_key: bytes | None, cache_size: int = 65536):
+    def __init__(self, hmac_key: bytes | None, cache_size: int = 8192):
         self._key = hmac_key
         # Shops repeat the same URLs, titles and referrers all day: scrub each distinct string once.
         self.text = lru_cache(maxsize=cache_size)(self._text)
