@@ -44,3 +44,8 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) .clickstream dbt/target dbt/logs sdk/node_modules sdk/dist
+
+# The dashboards on http://127.0.0.1:8000 (warehouse: CLICKSTREAM_DSN or libpq PG*, else the embedded one).
+.PHONY: dashboard
+dashboard: setup
+	$(BIN)/clickstream-dashboard --host 127.0.0.1 --port $${DASHBOARD_PORT:-8000}

@@ -138,7 +138,7 @@ def measure(url: str, steps: int) -> dict[str, dict[str, list[float]]]:
         page.goto(url)
         for title in PAGES:
             page.get_by_role("tab", name=title).click()
-            page.locator(".tab-pane.active .kpi").first.wait_for(state="visible", timeout=120_000)
+            page.locator(".tab-pane.active .kpi .kpi-value").first.wait_for(state="visible", timeout=120_000)
             page.wait_for_function("() => !document.documentElement.classList.contains('shiny-busy')")
             devices = page.evaluate("Object.keys(document.getElementById('devices').selectize.options)")
             channels = page.evaluate("Object.keys(document.getElementById('channels').selectize.options)")

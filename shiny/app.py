@@ -106,6 +106,21 @@ def server(input, output, session):
             traffic=input.traffic(),
         )
 
+    # A session opened before there was data got fallback dates: once data appears, move to it.
+    started_with_data = poller.current().status == "ok"
+
+    @reactive.effect
+    def _follow_new_data():
+        nonlocal started_with_data
+        if version().status != "ok" or started_with_data:
+            return
+        started_with_data = True
+        start, end, first, last, choices = filter_defaults()
+        ui.update_date_range("dates", start=start, end=end, min=first, max=last)
+        for id, dimension in [("devices", "device_type"), ("countries", "country"), ("channels", "channel"),
+                              ("categories", "category")]:
+            ui.update_selectize(id, choices=choices.get(dimension, []))
+
     for key, _, _, page_server in PAGES:
         page_server(key, filters=filters, version=version)
 

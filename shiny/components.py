@@ -3,24 +3,54 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import plotly
-import plotly.graph_objects as go
 from htmltools import HTMLDependency
-from shiny import ui
+from shiny import render, ui
+from shiny.module import resolve_id
+from shiny.render.renderer import Jsonifiable, Renderer
 from shiny.types import SilentException
 
 from shared import WarehouseUnavailable, classify, definition
 
-# plotly.js ships inside the plotly wheel: served locally, loaded once per page, no CDN.
+HERE = Path(__file__).parent
+
+# plotly.js ships inside the plotly wheel: served locally, loaded once per page, no CDN. The output binding
+# (www/plotly-output.js) draws a figure spec with Plotly.react, which updates a chart in place.
 PLOTLY_JS = HTMLDependency(
     "plotly",
     plotly.__version__,
     source={"subdir": str(Path(plotly.__file__).parent / "package_data")},
     script={"src": "plotly.min.js"},
 )
+PLOTLY_OUTPUT_JS = HTMLDependency(
+    "clickstream-plotly-output",
+    "1.0",
+    source={"subdir": str(HERE / "www")},
+    script={"src": "plotly-output.js"},
+)
+
+
+def output_plotly(id: str, height: str = "320px") -> ui.TagList:
+    """Where a render_plotly output draws its chart."""
+    return ui.TagList(
+        PLOTLY_JS,
+        PLOTLY_OUTPUT_JS,
+        ui.div(id=resolve_id(id), class_="plotly-output", style=f"height: {height}; width: 100%;"),
+    )
+
+
+class render_plotly(Renderer[dict]):
+    """Render a plotly figure spec (plots.py: a dict of data + layout) into output_plotly."""
+
+    def auto_output_ui(self) -> ui.TagList:
+        return output_plotly(self.output_id)
+
+    async def transform(self, value: dict) -> Jsonifiable:
+        return value
 
 
 def metric_label(label: str, metric: str) -> ui.Tag:
@@ -37,11 +67,49 @@ def slug(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
 
 
-def kpi(label: str, metric: str, value: str, delta: float | None, *, good_when_up: bool = True,
-        compare: bool = True) -> ui.Tag:
-    """A KPI box: the value for the selected period and its change against the previous period.
+@dataclass(frozen=True)
+class Kpi:
+    """A KPI box: key (its output), label, metric (whose definition the tooltip shows, see
+    shared.definition), whether up is good, and whether it compares with the previous period."""
 
-    metric names the definition shown in the tooltip (see shared.definition)."""
+    key: str
+    label: str
+    metric: str
+    good_when_up: bool = True
+    compare: bool = True
+
+
+def kpi_row(kpis: list[Kpi], width: str = "220px") -> ui.Tag:
+    """The boxes are static UI (title and tooltip drawn once); only their value and delta re-render."""
+    boxes = [
+        ui.value_box(
+            metric_label(k.label, k.metric),
+            ui.output_ui(f"kpi_{k.key}", class_="kpi-output"),
+            class_="kpi",
+            data_kpi=slug(k.label),
+            min_height="110px",
+        )
+        for k in kpis
+    ]
+    return ui.layout_column_wrap(*boxes, width=width, fill=False)
+
+
+def render_kpis(output, kpis: list[Kpi], values: Callable[[], dict[str, tuple[str, float | None]]]) -> None:
+    """Register one small output per KPI; values() maps key -> (shown value, change vs previous period)."""
+    for k in kpis:
+        _register_kpi(output, k, values)
+
+
+def _register_kpi(output, k: Kpi, values) -> None:
+    @output(id=f"kpi_{k.key}")
+    @render.ui
+    def _():
+        value, change = values()[k.key]
+        return kpi_value(value, change, good_when_up=k.good_when_up, compare=k.compare)
+
+
+def kpi_value(value: str, delta: float | None, *, good_when_up: bool = True, compare: bool = True) -> ui.TagList:
+    """A KPI's value for the selected period and its change against the previous period."""
     if not compare:
         delta_text, tone = "", "neutral"
     elif delta is None:
@@ -50,13 +118,9 @@ def kpi(label: str, metric: str, value: str, delta: float | None, *, good_when_u
         arrow = "▲" if delta > 0 else ("▼" if delta < 0 else "■")
         delta_text = f"{arrow} {delta:+.1%} vs previous period"
         tone = "neutral" if delta == 0 else ("good" if (delta > 0) == good_when_up else "bad")
-    return ui.value_box(
-        metric_label(label, metric),
-        ui.span(value, class_="kpi-value"),
-        ui.span(delta_text, class_=f"kpi-delta kpi-delta-{tone}"),
-        class_="kpi",
-        data_kpi=slug(label),
-        min_height="110px",
+    return ui.TagList(
+        ui.div(value, class_="kpi-value"),
+        ui.div(delta_text, class_=f"kpi-delta kpi-delta-{tone}"),
     )
 
 
@@ -124,15 +188,13 @@ def attempt(load: Callable[[], Any]) -> Any:
         return classify(exc)
 
 
-def plot(fig: go.Figure) -> ui.TagList:
-    """A plotly figure as HTML (rendered by plotly.js in the browser)."""
-    html = fig.to_html(
-        include_plotlyjs=False,
-        full_html=False,
-        config={"displayModeBar": False, "responsive": True},
-        default_height="320px",
-    )
-    return ui.TagList(PLOTLY_JS, ui.HTML(html))
+def table(frame, max_rows: int = 500) -> ui.Tag:
+    """A plain HTML table (cheap to build and to draw; the full data is in the CSV download)."""
+    shown = frame.head(max_rows)
+    html = shown.to_html(index=False, border=0, na_rep="–", classes="table table-sm table-hover data-table",
+                         float_format=lambda x: f"{x:,.4g}" if abs(x) < 1 else f"{x:,.2f}")
+    note = f"First {max_rows} of {len(frame)} rows; download the CSV for all." if len(frame) > max_rows else None
+    return ui.div(ui.HTML(html), ui.p(note, class_="text-muted small") if note else None, class_="table-scroll")
 
 
 def download_csv(frame) -> str:

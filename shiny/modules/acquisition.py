@@ -25,15 +25,23 @@ BREAKDOWNS = {
 }
 
 
+KPIS = [
+    components.Kpi("sessions", "Sessions", "session"),
+    components.Kpi("conversion_rate", "Conversion rate", "conversion_rate"),
+    components.Kpi("revenue", "Revenue", "revenue"),
+    components.Kpi("revenue_per_session", "Revenue per session", "revenue"),
+]
+
+
 @module.ui
 def acquisition_ui():
     return ui.div(
         ui.output_ui("notice"),
         ui.div(
-            ui.output_ui("kpis"),
+            components.kpi_row(KPIS),
             ui.layout_columns(
-                ui.card(ui.output_ui("channel_chart")),
-                ui.card(ui.output_ui("conversion_chart")),
+                ui.card(components.output_plotly("channel_chart")),
+                ui.card(components.output_plotly("conversion_chart")),
                 col_widths=[6, 6],
             ),
             ui.card(
@@ -41,7 +49,7 @@ def acquisition_ui():
                     ui.input_radio_buttons("breakdown", None, BREAKDOWNS, selected="channel", inline=True),
                     ui.download_button("download", "Download CSV", class_="btn-sm"),
                 ),
-                ui.output_data_frame("breakdown_table"),
+                ui.output_ui("breakdown_table", class_="table-output"),
             ),
             class_="page-body",
         ),
@@ -60,24 +68,24 @@ def breakdown(frame: pd.DataFrame, dimension: str) -> pd.DataFrame:
     return grouped.sort_values("sessions", ascending=False)
 
 
+def load(f: Filters, v: str) -> dict[str, pd.DataFrame]:
+    """Everything the page shows for filters f at data version v (the benchmark calls this too)."""
+    return {"current": queries.acquisition(f, v), "previous": queries.acquisition(f.previous(), v)}
+
+
 @module.server
 def acquisition_server(input, output, session, filters: Callable[[], Filters],
                        version: Callable[[], DataVersion]):
     @reactive.calc
     def page():
-        def load():
-            v = ok_version(version())
-            f = filters()
-            return {"current": queries.acquisition(f, v), "previous": queries.acquisition(f.previous(), v)}
-
-        return components.attempt(load)
+        return components.attempt(lambda: load(filters(), ok_version(version())))
 
     @render.ui
     def notice():
         return components.notice(problem_of(page()))
 
-    @render.ui
-    def kpis():
+    @reactive.calc
+    def kpi_values():
         data = ready(page())
 
         def total(frame, column):
@@ -86,29 +94,28 @@ def acquisition_server(input, output, session, filters: Callable[[], Filters],
         now = {m: total(data["current"], m) for m in MEASURES}
         before = {m: total(data["previous"], m) for m in MEASURES}
         d = components.delta
-        return ui.layout_column_wrap(
-            components.kpi("Sessions", "session", fmt_int(now["sessions"]), d(now["sessions"], before["sessions"])),
-            components.kpi("Conversion rate", "conversion_rate",
-                           fmt_pct(ratio(now["converted_sessions"], now["sessions"]), 2),
-                           d(ratio(now["converted_sessions"], now["sessions"]),
-                             ratio(before["converted_sessions"], before["sessions"]))),
-            components.kpi("Revenue", "revenue", fmt_money(now["revenue"]), d(now["revenue"], before["revenue"])),
-            components.kpi("Revenue per session", "revenue",
-                           fmt_money(ratio(now["revenue"], now["sessions"])),
-                           d(ratio(now["revenue"], now["sessions"]), ratio(before["revenue"], before["sessions"]))),
-            width="220px",
-            fill=False,
-        )
+        conversion = ratio(now["converted_sessions"], now["sessions"])
+        conversion_before = ratio(before["converted_sessions"], before["sessions"])
+        per_session = ratio(now["revenue"], now["sessions"])
+        per_session_before = ratio(before["revenue"], before["sessions"])
+        return {
+            "sessions": (fmt_int(now["sessions"]), d(now["sessions"], before["sessions"])),
+            "conversion_rate": (fmt_pct(conversion, 2), d(conversion, conversion_before)),
+            "revenue": (fmt_money(now["revenue"]), d(now["revenue"], before["revenue"])),
+            "revenue_per_session": (fmt_money(per_session), d(per_session, per_session_before)),
+        }
 
-    @render.ui
+    components.render_kpis(output, KPIS, kpi_values)
+
+    @components.render_plotly
     def channel_chart():
         channels = breakdown(ready(page())["current"], "channel")
-        return components.plot(plots.bars(channels, "channel", {"sessions": "Sessions"}, "Sessions by channel"))
+        return (plots.bars(channels, "channel", {"sessions": "Sessions"}, "Sessions by channel"))
 
-    @render.ui
+    @components.render_plotly
     def conversion_chart():
         channels = breakdown(ready(page())["current"], "channel")
-        return components.plot(
+        return (
             plots.bars(channels, "channel", {"conversion_rate": "Conversion rate"}, "Conversion rate by channel")
         )
 
@@ -116,9 +123,9 @@ def acquisition_server(input, output, session, filters: Callable[[], Filters],
     def table():
         return breakdown(ready(page())["current"], input.breakdown())
 
-    @render.data_frame
+    @render.ui
     def breakdown_table():
-        return render.DataGrid(table(), height="360px")
+        return components.table(table())
 
     @render.download_button(filename=lambda: f"acquisition_{input.breakdown()}_{filters().start}_{filters().end}.csv")
     def download():

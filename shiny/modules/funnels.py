@@ -24,16 +24,22 @@ def stage_columns(kind: str) -> list[str]:
 ALL_STAGE_COLUMNS = stage_columns("open") + stage_columns("closed")
 
 
+KPIS = [components.Kpi(stage, label, "funnel") for stage, label, *_ in queries.FUNNEL_STAGES] + [
+    components.Kpi("view_to_purchase", "View-to-purchase", "funnel"),
+    components.Kpi("conversion_rate", "Conversion rate", "conversion_rate"),
+]
+
+
 @module.ui
 def funnels_ui():
     return ui.div(
         ui.output_ui("notice"),
         ui.div(
             ui.input_radio_buttons("kind", "Funnel", FUNNEL_KINDS, selected="closed", inline=True),
-            ui.output_ui("kpis"),
+            components.kpi_row(KPIS, width="180px"),
             ui.layout_columns(
-                ui.card(ui.output_ui("funnel_chart")),
-                ui.card(ui.output_ui("by_device_chart")),
+                ui.card(components.output_plotly("funnel_chart")),
+                ui.card(components.output_plotly("by_device_chart")),
                 col_widths=[6, 6],
             ),
             ui.card(
@@ -41,7 +47,7 @@ def funnels_ui():
                     "Funnel by device and channel",
                     ui.download_button("download", "Download CSV", class_="btn-sm"),
                 ),
-                ui.output_data_frame("breakdown_table"),
+                ui.output_ui("breakdown_table", class_="table-output"),
             ),
             class_="page-body",
         ),
@@ -67,61 +73,57 @@ def with_rates(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     return out
 
 
+def load(f: Filters, v: str) -> dict[str, pd.DataFrame]:
+    """Everything the page shows for filters f at data version v (the benchmark calls this too)."""
+    return {
+        "current": queries.funnel_by_device_channel(f, v),
+        "previous": queries.funnel_by_device_channel(f.previous(), v),
+    }
+
+
 @module.server
 def funnels_server(input, output, session, filters: Callable[[], Filters], version: Callable[[], DataVersion]):
     @reactive.calc
     def page():
-        def load():
-            v = ok_version(version())
-            f = filters()
-            return {
-                "current": queries.funnel_by_device_channel(f, v),
-                "previous": queries.funnel_by_device_channel(f.previous(), v),
-            }
-
-        return components.attempt(load)
+        return components.attempt(lambda: load(filters(), ok_version(version())))
 
     @render.ui
     def notice():
         return components.notice(problem_of(page()))
 
-    @render.ui
-    def kpis():
+    @reactive.calc
+    def kpi_values():
         data = ready(page())
-        kind = input.kind()
-        columns = stage_columns(kind)
+        columns = stage_columns(input.kind())
         now, before = totals(data["current"]), totals(data["previous"])
         d = components.delta
-        boxes = [
-            components.kpi(label, "funnel", fmt_int(now[column]), d(now[column], before[column]))
-            for (_, label, *_), column in zip(queries.FUNNEL_STAGES, columns)
-        ]
-        boxes.append(components.kpi(
-            "View-to-purchase", "funnel", fmt_pct(ratio(now[columns[-1]], now[columns[0]]), 2),
-            d(ratio(now[columns[-1]], now[columns[0]]), ratio(before[columns[-1]], before[columns[0]])),
-        ))
-        boxes.append(components.kpi(
-            "Conversion rate", "conversion_rate", fmt_pct(ratio(now["purchase_sessions"], now["sessions"]), 2),
-            d(ratio(now["purchase_sessions"], now["sessions"]), ratio(before["purchase_sessions"], before["sessions"])),
-        ))
-        return ui.layout_column_wrap(*boxes, width="180px", fill=False)
+        out = {stage: (fmt_int(now[column]), d(now[column], before[column]))
+               for (stage, *_), column in zip(queries.FUNNEL_STAGES, columns)}
+        rate = ratio(now[columns[-1]], now[columns[0]])
+        out["view_to_purchase"] = (fmt_pct(rate, 2), d(rate, ratio(before[columns[-1]], before[columns[0]])))
+        conversion = ratio(now["purchase_sessions"], now["sessions"])
+        out["conversion_rate"] = (fmt_pct(conversion, 2),
+                                  d(conversion, ratio(before["purchase_sessions"], before["sessions"])))
+        return out
 
-    @render.ui
+    components.render_kpis(output, KPIS, kpi_values)
+
+    @components.render_plotly
     def funnel_chart():
         now = totals(ready(page())["current"])
         kind = input.kind()
-        return components.plot(plots.funnel(
+        return (plots.funnel(
             [label for _, label, *_ in queries.FUNNEL_STAGES], [now[c] for c in stage_columns(kind)],
             f"{FUNNEL_KINDS[kind]} funnel, in sessions",
         ))
 
-    @render.ui
+    @components.render_plotly
     def by_device_chart():
         frame = ready(page())["current"]
         kind = input.kind()
         by_device = frame.groupby("device_type", as_index=False)[["sessions", *ALL_STAGE_COLUMNS]].sum()
         by_device = with_rates(by_device, kind)
-        return components.plot(plots.bars(
+        return (plots.bars(
             by_device, "device_type",
             {f"{stage}_conversion": label for stage, label, *_ in queries.FUNNEL_STAGES[1:]},
             "Stage conversion by device (from the previous stage)",
@@ -131,9 +133,9 @@ def funnels_server(input, output, session, filters: Callable[[], Filters], versi
     def table():
         return with_rates(ready(page())["current"], input.kind())
 
-    @render.data_frame
+    @render.ui
     def breakdown_table():
-        return render.DataGrid(table(), height="360px")
+        return components.table(table())
 
     @render.download_button(filename=lambda: f"funnel_{input.kind()}_{filters().start}_{filters().end}.csv")
     def download():

@@ -19,21 +19,31 @@ MEASURES = ["product_views", "add_to_carts", "units_purchased", "revenue", "view
 TOP_N = 10
 
 
+KPIS = [
+    components.Kpi("product_views", "Product views", "rpt_product_daily.product_views"),
+    components.Kpi("add_to_carts", "Add-to-carts", "rpt_product_daily.add_to_carts"),
+    components.Kpi("units_purchased", "Units purchased", "rpt_product_daily.units_purchased"),
+    components.Kpi("revenue", "Product revenue", "rpt_product_daily.revenue"),
+    components.Kpi("view_to_cart_rate", "View-to-cart rate", "view_to_cart_rate"),
+    components.Kpi("cart_to_purchase_rate", "Cart-to-purchase rate", "cart_to_purchase_rate"),
+]
+
+
 @module.ui
 def products_ui():
     def table_card(title: str, output_id: str, download_id: str):
         return ui.card(
             ui.card_header(title, ui.download_button(download_id, "Download CSV", class_="btn-sm")),
-            ui.output_data_frame(output_id),
+            ui.output_ui(output_id, class_="table-output"),
         )
 
     return ui.div(
         ui.output_ui("notice"),
         ui.div(
-            ui.output_ui("kpis"),
+            components.kpi_row(KPIS, width="200px"),
             ui.layout_columns(
-                ui.card(ui.output_ui("category_chart")),
-                ui.card(ui.output_ui("top_chart")),
+                ui.card(components.output_plotly("category_chart")),
+                ui.card(components.output_plotly("top_chart")),
                 col_widths=[6, 6],
             ),
             ui.layout_columns(
@@ -69,27 +79,27 @@ def by_category(frame: pd.DataFrame) -> pd.DataFrame:
     return with_rates(grouped).sort_values("revenue", ascending=False)
 
 
+def load(f: Filters, v: str) -> dict[str, pd.DataFrame]:
+    """Everything the page shows for filters f at data version v (the benchmark calls this too)."""
+    return {
+        "current": with_rates(queries.products(f, v)),
+        "previous": queries.products(f.previous(), v),
+        "searches": queries.search_terms(f, v),
+    }
+
+
 @module.server
 def products_server(input, output, session, filters: Callable[[], Filters], version: Callable[[], DataVersion]):
     @reactive.calc
     def page():
-        def load():
-            v = ok_version(version())
-            f = filters()
-            return {
-                "current": with_rates(queries.products(f, v)),
-                "previous": queries.products(f.previous(), v),
-                "searches": queries.search_terms(f, v),
-            }
-
-        return components.attempt(load)
+        return components.attempt(lambda: load(filters(), ok_version(version())))
 
     @render.ui
     def notice():
         return components.notice(problem_of(page()))
 
-    @render.ui
-    def kpis():
+    @reactive.calc
+    def kpi_values():
         data = ready(page())
         now, before = data["current"], data["previous"]
 
@@ -97,36 +107,29 @@ def products_server(input, output, session, filters: Callable[[], Filters], vers
             return float(frame[column].sum()) if len(frame) else 0.0
 
         d = components.delta
-        kpi = components.kpi
-        rate_now = ratio(total(now, "add_to_cart_sessions"), total(now, "view_sessions"))
-        rate_before = ratio(total(before, "add_to_cart_sessions"), total(before, "view_sessions"))
-        buy_now = ratio(total(now, "purchase_sessions"), total(now, "add_to_cart_sessions"))
-        buy_before = ratio(total(before, "purchase_sessions"), total(before, "add_to_cart_sessions"))
-        return ui.layout_column_wrap(
-            kpi("Product views", "rpt_product_daily.product_views", fmt_int(total(now, "product_views")),
-                d(total(now, "product_views"), total(before, "product_views"))),
-            kpi("Add-to-carts", "rpt_product_daily.add_to_carts", fmt_int(total(now, "add_to_carts")),
-                d(total(now, "add_to_carts"), total(before, "add_to_carts"))),
-            kpi("Units purchased", "rpt_product_daily.units_purchased", fmt_int(total(now, "units_purchased")),
-                d(total(now, "units_purchased"), total(before, "units_purchased"))),
-            kpi("Product revenue", "rpt_product_daily.revenue", fmt_money(total(now, "revenue")),
-                d(total(now, "revenue"), total(before, "revenue"))),
-            kpi("View-to-cart rate", "view_to_cart_rate", fmt_pct(rate_now), d(rate_now, rate_before)),
-            kpi("Cart-to-purchase rate", "cart_to_purchase_rate", fmt_pct(buy_now), d(buy_now, buy_before)),
-            width="200px",
-            fill=False,
-        )
+        out = {
+            column: (fmt(total(now, column)), d(total(now, column), total(before, column)))
+            for column, fmt in [("product_views", fmt_int), ("add_to_carts", fmt_int),
+                                ("units_purchased", fmt_int), ("revenue", fmt_money)]
+        }
+        for key, numerator, denominator in [("view_to_cart_rate", "add_to_cart_sessions", "view_sessions"),
+                                            ("cart_to_purchase_rate", "purchase_sessions", "add_to_cart_sessions")]:
+            rate = ratio(total(now, numerator), total(now, denominator))
+            out[key] = (fmt_pct(rate), d(rate, ratio(total(before, numerator), total(before, denominator))))
+        return out
 
-    @render.ui
+    components.render_kpis(output, KPIS, kpi_values)
+
+    @components.render_plotly
     def category_chart():
         categories = by_category(ready(page())["current"])
-        return components.plot(plots.bars(categories, "category", {"revenue": "Revenue"}, "Revenue by category"))
+        return (plots.bars(categories, "category", {"revenue": "Revenue"}, "Revenue by category"))
 
-    @render.ui
+    @components.render_plotly
     def top_chart():
         top = ready(page())["current"].sort_values(["revenue", "product_id"], ascending=[False, True]).head(TOP_N)
         top = top.assign(label=top["product_name"].fillna(top["product_id"]))
-        return components.plot(plots.bars(top, "label", {"revenue": "Revenue"}, f"Top {TOP_N} products by revenue",
+        return (plots.bars(top, "label", {"revenue": "Revenue"}, f"Top {TOP_N} products by revenue",
                                           horizontal=True))
 
     @reactive.calc
@@ -147,21 +150,21 @@ def products_server(input, output, session, filters: Callable[[], Filters], vers
     def searches():
         return ready(page())["searches"]
 
-    @render.data_frame
+    @render.ui
     def top_table():
-        return render.DataGrid(top())
+        return components.table(top())
 
-    @render.data_frame
+    @render.ui
     def bottom_table():
-        return render.DataGrid(bottom())
+        return components.table(bottom())
 
-    @render.data_frame
+    @render.ui
     def category_table():
-        return render.DataGrid(categories())
+        return components.table(categories())
 
-    @render.data_frame
+    @render.ui
     def search_table():
-        return render.DataGrid(searches())
+        return components.table(searches())
 
     def stem(name: str) -> str:
         return f"{name}_{filters().start}_{filters().end}.csv"

@@ -23,21 +23,39 @@ HEALTH_MEASURES = [
 FAILING = ("fail", "error")
 
 
+# The pipeline's state now: no previous-period comparison.
+KPIS = [
+    components.Kpi(key, label, metric, compare=False)
+    for key, label, metric in [
+        ("freshness", "Data freshness", "rpt_freshness.last_loaded_at"),
+        ("last_load", "Last load", "rpt_load_runs.load_status"),
+        ("load_lag", "Avg. load lag", "load_lag"),
+        ("events", "Events loaded", "rpt_pipeline_health.events"),
+        ("rejected", "Rejected events", "rpt_pipeline_health.rejected_events"),
+        ("quarantined", "Quarantined lines", "rpt_pipeline_health.quarantined_lines"),
+        ("sdk_dropped", "SDK-dropped events", "rpt_pipeline_health.sdk_dropped_events"),
+        ("dbt_tests", "dbt tests failing", "rpt_dbt_tests.node_status"),
+        ("merging", "Sessions merging client sessions", "client_session_disagreement"),
+        ("split", "Client sessions split", "client_session_disagreement"),
+    ]
+]
+
+
 @module.ui
 def reliability_ui():
     def table_card(title: str, output_id: str, download_id: str):
         return ui.card(
             ui.card_header(title, ui.download_button(download_id, "Download CSV", class_="btn-sm")),
-            ui.output_data_frame(output_id),
+            ui.output_ui(output_id, class_="table-output"),
         )
 
     return ui.div(
         ui.output_ui("notice"),
         ui.div(
-            ui.output_ui("kpis"),
+            components.kpi_row(KPIS, width="200px"),
             ui.layout_columns(
-                ui.card(ui.output_ui("runs_chart")),
-                ui.card(ui.output_ui("daily_chart")),
+                ui.card(components.output_plotly("runs_chart")),
+                ui.card(components.output_plotly("daily_chart")),
                 col_widths=[6, 6],
             ),
             ui.layout_columns(
@@ -65,28 +83,29 @@ def age(moment, now: datetime) -> str:
     return f"{fmt_seconds(seconds)} ago"
 
 
+def load(f: Filters, v: str) -> dict[str, pd.DataFrame]:
+    """Everything the page shows for filters f at data version v (the benchmark calls this too)."""
+    return {
+        "freshness": queries.freshness(v),
+        "health": queries.pipeline_health(f, v),
+        "runs": queries.load_runs(v),
+        "tests": queries.dbt_tests(v),
+    }
+
+
 @module.server
 def reliability_server(input, output, session, filters: Callable[[], Filters],
                        version: Callable[[], DataVersion]):
     @reactive.calc
     def page():
-        def load():
-            v = ok_version(version())
-            return {
-                "freshness": queries.freshness(v),
-                "health": queries.pipeline_health(filters(), v),
-                "runs": queries.load_runs(v),
-                "tests": queries.dbt_tests(v),
-            }
-
-        return components.attempt(load)
+        return components.attempt(lambda: load(filters(), ok_version(version())))
 
     @render.ui
     def notice():
         return components.notice(problem_of(page()))
 
-    @render.ui
-    def kpis():
+    @reactive.calc
+    def kpi_values():
         data = ready(page())
         reactive.invalidate_later(60)  # ages move with the clock, not with the data
         now = datetime.now(timezone.utc)
@@ -95,41 +114,34 @@ def reliability_server(input, output, session, filters: Callable[[], Filters],
         total = {m: float(data["health"][m].sum()) if len(data["health"]) else 0.0 for m in HEALTH_MEASURES}
         last_run = runs.iloc[0] if len(runs) else None
         failing = int(tests["node_status"].isin(FAILING).sum()) if len(tests) else 0
-        last_load = "–" if last_run is None else f"{last_run['load_status']}, {age(last_run['started_at'], now)}"
+        shown = {
+            "freshness": age(fresh.get("last_loaded_at"), now),
+            "last_load": "–" if last_run is None else f"{last_run['load_status']}, {age(last_run['started_at'], now)}",
+            "load_lag": fmt_seconds(ratio(total["load_lag_s"], total["events"])),
+            "events": fmt_int(total["events"]),
+            "rejected": fmt_int(total["rejected_events"]),
+            "quarantined": fmt_int(total["quarantined_lines"]),
+            "sdk_dropped": fmt_int(total["sdk_dropped_events"]),
+            "dbt_tests": f"{failing} of {len(tests)}" if len(tests) else "no test results recorded",
+            "merging": fmt_pct(ratio(total["sessions_merging_client_sessions"], total["sessions"]), 2),
+            "split": fmt_pct(ratio(total["client_sessions_split"], total["client_sessions"]), 2),
+        }
+        return {key: (value, None) for key, value in shown.items()}
 
-        def kpi(label: str, metric: str, value: str):  # the pipeline's state now: no period comparison
-            return components.kpi(label, metric, value, None, compare=False)
+    components.render_kpis(output, KPIS, kpi_values)
 
-        return ui.layout_column_wrap(
-            kpi("Data freshness", "rpt_freshness.last_loaded_at", age(fresh.get("last_loaded_at"), now)),
-            kpi("Last load", "rpt_load_runs.load_status", last_load),
-            kpi("Avg. load lag", "load_lag", fmt_seconds(ratio(total["load_lag_s"], total["events"]))),
-            kpi("Events loaded", "rpt_pipeline_health.events", fmt_int(total["events"])),
-            kpi("Rejected events", "rpt_pipeline_health.rejected_events", fmt_int(total["rejected_events"])),
-            kpi("Quarantined lines", "rpt_pipeline_health.quarantined_lines", fmt_int(total["quarantined_lines"])),
-            kpi("SDK-dropped events", "rpt_pipeline_health.sdk_dropped_events", fmt_int(total["sdk_dropped_events"])),
-            kpi("dbt tests failing", "rpt_dbt_tests.node_status",
-                f"{failing} of {len(tests)}" if len(tests) else "no test results recorded"),
-            kpi("Sessions merging client sessions", "client_session_disagreement",
-                fmt_pct(ratio(total["sessions_merging_client_sessions"], total["sessions"]), 2)),
-            kpi("Client sessions split", "client_session_disagreement",
-                fmt_pct(ratio(total["client_sessions_split"], total["client_sessions"]), 2)),
-            width="200px",
-            fill=False,
-        )
-
-    @render.ui
+    @components.render_plotly
     def runs_chart():
         runs = ready(page())["runs"].sort_values("started_at")
-        return components.plot(plots.bars(runs, "started_at", {"rows_loaded": "Rows loaded",
+        return (plots.bars(runs, "started_at", {"rows_loaded": "Rows loaded",
                                                                 "rows_quarantined": "Quarantined",
                                                                 "rows_rejected": "Rejected"},
                                           "Rows per load run", stacked=True))
 
-    @render.ui
+    @components.render_plotly
     def daily_chart():
         health = ready(page())["health"]
-        return components.plot(plots.lines(
+        return (plots.lines(
             health, {"events": "Events", "rejected_events": "Rejected", "quarantined_lines": "Quarantined",
                      "late_events": "Late (> 1 h)"},
             "Events per received day",
@@ -147,17 +159,17 @@ def reliability_server(input, output, session, filters: Callable[[], Filters],
     def health():
         return ready(page())["health"]
 
-    @render.data_frame
+    @render.ui
     def runs_table():
-        return render.DataGrid(runs(), height="320px")
+        return components.table(runs())
 
-    @render.data_frame
+    @render.ui
     def tests_table():
-        return render.DataGrid(tests(), height="320px")
+        return components.table(tests())
 
-    @render.data_frame
+    @render.ui
     def health_table():
-        return render.DataGrid(health(), height="320px")
+        return components.table(health())
 
     @render.download_button(filename="load_runs.csv")
     def download_runs():

@@ -15,15 +15,28 @@ from modules.common import ok_version, problem_of, ready
 from shared import DataVersion, Filters, fmt_float, fmt_int, fmt_pct, fmt_seconds, ratio
 
 
+Kpi = components.Kpi
+KPIS = [
+    Kpi("dau", "Daily active visitors", "active_visitors"),
+    Kpi("wau", "Weekly active visitors", "active_visitors"),
+    Kpi("mau", "Monthly active visitors", "active_visitors"),
+    Kpi("sessions", "Sessions", "session"),
+    Kpi("pages_per_session", "Pages per session", "pages_per_session"),
+    Kpi("average_session_duration", "Avg. session duration", "average_session_duration"),
+    Kpi("engagement_rate", "Engagement rate", "engagement_rate"),
+    Kpi("bounce_rate", "Bounce rate", "bounce_rate", good_when_up=False),
+]
+
+
 @module.ui
 def traffic_ui():
     return ui.div(
         ui.output_ui("notice"),
         ui.div(
-            ui.output_ui("kpis"),
+            components.kpi_row(KPIS),
             ui.layout_columns(
-                ui.card(ui.output_ui("sessions_trend")),
-                ui.card(ui.output_ui("visitors_trend")),
+                ui.card(components.output_plotly("sessions_trend")),
+                ui.card(components.output_plotly("visitors_trend")),
                 col_widths=[6, 6],
             ),
             ui.card(
@@ -31,7 +44,7 @@ def traffic_ui():
                     "Daily traffic",
                     ui.download_button("download", "Download CSV", class_="btn-sm"),
                 ),
-                ui.output_data_frame("daily_table"),
+                ui.output_ui("daily_table", class_="table-output"),
             ),
             class_="page-body",
         ),
@@ -71,66 +84,60 @@ def daily_rows(daily: pd.DataFrame, visitors: pd.DataFrame) -> pd.DataFrame:
     ]]
 
 
+def load(f: Filters, v: str) -> dict[str, pd.DataFrame]:
+    """Everything the page shows for filters f at data version v (the benchmark calls this too)."""
+    return {
+        "daily": queries.traffic_daily(f, v),
+        "previous": queries.traffic_daily(f.previous(), v),
+        "active": queries.active_visitors(f, v),
+        "active_previous": queries.active_visitors(f.previous(), v),
+        "visitors_daily": queries.active_visitors_daily(f, v),
+        "visitors_previous": queries.active_visitors_daily(f.previous(), v),
+    }
+
+
 @module.server
 def traffic_server(input, output, session, filters: Callable[[], Filters], version: Callable[[], DataVersion]):
     @reactive.calc
     def page():
-        def load():
-            v = ok_version(version())
-            f = filters()
-            return {
-                "daily": queries.traffic_daily(f, v),
-                "previous": queries.traffic_daily(f.previous(), v),
-                "active": queries.active_visitors(f, v),
-                "active_previous": queries.active_visitors(f.previous(), v),
-                "visitors_daily": queries.active_visitors_daily(f, v),
-                "visitors_previous": queries.active_visitors_daily(f.previous(), v),
-            }
-
-        return components.attempt(load)
+        return components.attempt(lambda: load(filters(), ok_version(version())))
 
     @render.ui
     def notice():
         return components.notice(problem_of(page()))
 
-    @render.ui
-    def kpis():
+    @reactive.calc
+    def kpi_values():
         data = ready(page())
         now, before = summarize(data["daily"]), summarize(data["previous"])
         active, active_before = data["active"].iloc[0], data["active_previous"].iloc[0]
         d = components.delta
-        kpi = components.kpi
-        return ui.layout_column_wrap(
-            kpi("Daily active visitors", "active_visitors", fmt_float(active["dau"], 1),
-                d(active["dau"], active_before["dau"])),
-            kpi("Weekly active visitors", "active_visitors", fmt_int(active["wau"]),
-                d(active["wau"], active_before["wau"])),
-            kpi("Monthly active visitors", "active_visitors", fmt_int(active["mau"]),
-                d(active["mau"], active_before["mau"])),
-            kpi("Sessions", "session", fmt_int(now["sessions"]), d(now["sessions"], before["sessions"])),
-            kpi("Pages per session", "pages_per_session", fmt_float(now["pages_per_session"]),
-                d(now["pages_per_session"], before["pages_per_session"])),
-            kpi("Avg. session duration", "average_session_duration", fmt_seconds(now["average_session_duration"]),
-                d(now["average_session_duration"], before["average_session_duration"])),
-            kpi("Engagement rate", "engagement_rate", fmt_pct(now["engagement_rate"]),
-                d(now["engagement_rate"], before["engagement_rate"])),
-            kpi("Bounce rate", "bounce_rate", fmt_pct(now["bounce_rate"]),
-                d(now["bounce_rate"], before["bounce_rate"]), good_when_up=False),
-            width="220px",
-            fill=False,
-        )
+        return {
+            "dau": (fmt_float(active["dau"], 1), d(active["dau"], active_before["dau"])),
+            "wau": (fmt_int(active["wau"]), d(active["wau"], active_before["wau"])),
+            "mau": (fmt_int(active["mau"]), d(active["mau"], active_before["mau"])),
+            "sessions": (fmt_int(now["sessions"]), d(now["sessions"], before["sessions"])),
+            "pages_per_session": (fmt_float(now["pages_per_session"]),
+                                  d(now["pages_per_session"], before["pages_per_session"])),
+            "average_session_duration": (fmt_seconds(now["average_session_duration"]),
+                                         d(now["average_session_duration"], before["average_session_duration"])),
+            "engagement_rate": (fmt_pct(now["engagement_rate"]), d(now["engagement_rate"], before["engagement_rate"])),
+            "bounce_rate": (fmt_pct(now["bounce_rate"]), d(now["bounce_rate"], before["bounce_rate"])),
+        }
 
-    @render.ui
+    components.render_kpis(output, KPIS, kpi_values)
+
+    @components.render_plotly
     def sessions_trend():
         data = ready(page())
-        return components.plot(
+        return (
             plots.trend(data["daily"], data["previous"], "sessions", "Sessions per day", "Sessions")
         )
 
-    @render.ui
+    @components.render_plotly
     def visitors_trend():
         data = ready(page())
-        return components.plot(
+        return (
             plots.trend(data["visitors_daily"], data["visitors_previous"], "visitors",
                         "Active visitors per day", "Visitors")
         )
@@ -140,9 +147,9 @@ def traffic_server(input, output, session, filters: Callable[[], Filters], versi
         data = ready(page())
         return daily_rows(data["daily"], data["visitors_daily"])
 
-    @render.data_frame
+    @render.ui
     def daily_table():
-        return render.DataGrid(table(), height="360px")
+        return components.table(table())
 
     @render.download_button(filename=lambda: f"traffic_{filters().start}_{filters().end}.csv")
     def download():

@@ -206,5 +206,5 @@ def empty_warehouse(pg_server):
     dsn = create_database(pg_server, "dash_empty")
     migrate(dsn)
     dbt_build(dsn)
-    yield reader_dsn(dsn)
+    yield BuiltWarehouse(dsn=dsn, reader_dsn=reader_dsn(dsn))
     drop_database(pg_server, dsn)

@@ -5,7 +5,7 @@ THEN every page explains what is wrong in plain words, and no error or traceback
 from __future__ import annotations
 
 import pytest
-from conftest import ARTIFACTS, PAGES, running_dashboard
+from conftest import ARTIFACTS, PAGES, dbt_build, running_dashboard, simulate_and_load
 
 pytestmark = [pytest.mark.browser]
 
@@ -43,6 +43,22 @@ def test_database_down_explains_and_keeps_serving(page, unreachable_dsn):
         assert page.get_by_role("tab", name="Funnels").is_visible()
 
 
-def test_empty_warehouse_says_no_data_yet(page, empty_warehouse):
-    with running_dashboard(empty_warehouse) as url:
+def test_empty_warehouse_says_no_data_yet_then_fills_in_without_a_restart(page, empty_warehouse,
+                                                                          tmp_path_factory):
+    with running_dashboard(empty_warehouse.reader_dsn) as url:
         assert_notice_everywhere(page, url, "empty", "No data yet", "empty")
+
+        # GIVEN the page stays open, WHEN the first hour's loads and dbt build land,
+        # THEN the shared poll notices the new data version and the page fills in: no restart, no reload.
+        pane = page.locator(".tab-pane.active")  # still the last page opened (Reliability)
+        simulate_and_load(empty_warehouse.dsn, tmp_path_factory.mktemp("raw-late"), days=2, visitors_per_day=30)
+        dbt_build(empty_warehouse.dsn)
+        pane.locator("[data-notice]").wait_for(state="detached", timeout=60_000)
+        events = pane.locator(".kpi[data-kpi='events-loaded'] .kpi-value")
+        events.wait_for(state="visible")
+        assert int(events.inner_text().replace(",", "")) > 0
+        page.get_by_role("tab", name="Traffic & Engagement").click()
+        sessions = page.locator(".tab-pane.active .kpi[data-kpi='sessions'] .kpi-value")
+        sessions.wait_for(state="visible")
+        assert int(sessions.inner_text().replace(",", "")) > 0
+        page.screenshot(path=str(ARTIFACTS / "empty-then-loaded.png"), full_page=True)

@@ -86,7 +86,7 @@ def app_url(built_warehouse):
 def open_tab(page, title: str):
     page.get_by_role("tab", name=title).click()
     pane = page.locator(".tab-pane.active")
-    pane.locator(".kpi").first.wait_for(state="visible")
+    pane.locator(".kpi .kpi-value").first.wait_for(state="visible")
     wait_idle(page)
     return pane
 
@@ -135,7 +135,7 @@ def test_every_page_loads_with_charts_tables_and_no_errors(dashboard):
         assert pane.locator("[data-notice]").count() == 0, pane.locator("[data-notice]").first.inner_text()
         assert pane.locator(".kpi").count() >= 4
         pane.locator(".js-plotly-plot").first.wait_for(state="visible")
-        pane.locator("shiny-data-frame table").first.wait_for(state="visible")
+        pane.locator("table.data-table").first.wait_for(state="visible")
         assert page.locator(".shiny-output-error").count() == 0
         page.screenshot(path=str(ARTIFACTS / f"page-{title.split()[0].lower()}.png"), full_page=True)
 
