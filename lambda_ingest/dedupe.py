@@ -12,7 +12,7 @@ from collections import OrderedDict
 
 
 class RecentIds:
-    def __init__(self, ttl_seconds: float = 600.0, max_ids: int = 1_000_000, clock=time.monotonic):
+    def __init__(self, ttl_seconds: float = 600.0, max_ids: int = 200_000, clock=time.monotonic):
         self._ttl = ttl_seconds
         self._max = max_ids
         self._clock = clock

@@ -26,7 +26,7 @@ class Settings:
     rate_limit_per_second: float = 0.0          # per write key (one bucket without keys); 0 turns it off
     rate_limit_burst: int = 0                   # 0: twice the rate
     dedupe_ttl_seconds: float = 600.0
-    dedupe_max_ids: int = 1_000_000
+    dedupe_max_ids: int = 200_000             # ~30 MB of ids
     flush_interval_ms: float = 50.0
     flush_max_bytes: int = 5_000_000
     max_body_bytes: int = MAX_BODY_BYTES
@@ -48,6 +48,7 @@ class Settings:
             rate_limit_per_second=float(e.get("CLICKSTREAM_RATE_LIMIT") or 0),
             rate_limit_burst=int(e.get("CLICKSTREAM_RATE_BURST") or 0),
             dedupe_ttl_seconds=float(e.get("CLICKSTREAM_DEDUPE_TTL_SECONDS") or 600),
+            dedupe_max_ids=int(e.get("CLICKSTREAM_DEDUPE_MAX_IDS") or 200_000),
             flush_interval_ms=float(e.get("CLICKSTREAM_FLUSH_INTERVAL_MS") or 50),
             flush_max_bytes=int(e.get("CLICKSTREAM_FLUSH_MAX_BYTES") or 5_000_000),
         )

@@ -133,3 +133,16 @@ def test_per_type_validators_agree_with_the_contract_as_written(validator):
         except EventRejected:
             got = False
         assert got == expected, case
+
+
+def test_recent_ids_expire_and_stay_bounded():
+    from lambda_ingest.dedupe import RecentIds
+
+    now = [0.0]
+    recent = RecentIds(ttl_seconds=10, max_ids=3, clock=lambda: now[0])
+    recent.add_many(["a", "b"])
+    assert "a" in recent and "c" not in recent
+    now[0] = 11
+    assert "a" not in recent                      # expired
+    recent.add_many(["c", "d", "e", "f"])
+    assert len(recent) == 3 and "c" not in recent and "f" in recent   # oldest evicted at the cap
