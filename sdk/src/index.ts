@@ -114,11 +114,12 @@ export class Client {
     }
   }
 
-  /** Finishes what earlier pages left: spilled events go back in the queue, beaconed ones leave it. */
+  /** Finishes what earlier pages left: spilled events go back in the queue, sent ones leave it. */
   private async _start(): Promise<void> {
+    // The page before this one may still be leaving, in another renderer process: give its pagehide time to
+    // write the ledger and the spill (localStorage reaches other processes asynchronously).
+    await new Promise((r) => setTimeout(r, 1000));
     await this._q._restore();
-    const sent = this._kv.get<string[]>("cs_sent");
-    if (sent) await this._unledger(sent);
     this._schedule(0);
   }
 
@@ -140,7 +141,7 @@ export class Client {
   private _event(type: EventType, props?: Props, ecom?: Ecom): Event | null {
     if (this._off()) return null;
     if (!EVENT_TYPES.includes(type)) {
-      console.warn("clickstream: unknown event type", type);
+      console.warn("clickstream: no event type", type);
       return null;
     }
     const now = Date.now();
@@ -297,6 +298,9 @@ export class Client {
         this._kv.set("cs_rep", report);
         this._kv.del("cs_drop");
       }
+      // Events the ledger names were sent (by beacon, or just before a page went away): remove them.
+      const ledger = this._kv.get<string[]>("cs_sent");
+      if (ledger) await this._unledger(ledger);
       const skip = new Set(this._kv.get<string[]>("cs_sent"));
       const queued = await this._q._peek(report ? 99 : 100, skip);
       const batch = chunks(report ? [report, ...queued] : queued)[0];
@@ -348,8 +352,7 @@ export class Client {
       const ids = [...this._inflight].concat(beacon(this.o.endpoint, this.o.writeKey, rest).map((e) => e.event_id));
       if (ids.length) {
         ids.forEach((id) => this._recent.delete(id));
-        this._ledger(ids);
-        this._unledger(ids);
+        this._ledger(ids); // no IndexedDB work here: a transaction left open would block the next page
       }
     }
     this._q._spill();

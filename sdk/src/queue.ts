@@ -38,7 +38,7 @@ export class Queue {
   private _db: Promise<IDBDatabase | null>;
 
   constructor(
-    private kv: KV,
+    private _kv: KV,
     private _cap: number,
     private _onDrop: (ids: string[]) => void,
   ) {
@@ -95,7 +95,7 @@ export class Queue {
     return found
       .concat(this._mem)
       .filter((e) => !skip.has(e.event_id))
-      .sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0))
+      .sort((a, b) => (a.ts < b.ts ? -1 : 1))
       .slice(0, n);
   }
 
@@ -110,23 +110,23 @@ export class Queue {
   /** Synchronously saves what is not durable yet (memory, uncommitted puts) to localStorage; see restore(). */
   _spill(): void {
     const events = this._mem.concat([...this._unsaved.values()]);
-    if (!events.length || !this.kv.local) return;
-    const old = this.kv.get<Event[]>("cs_spill") || [];
-    this.kv.set("cs_spill", old.concat(events).slice(-this._cap));
+    if (!events.length || !this._kv.local) return;
+    const old = this._kv.get<Event[]>("cs_spill") || [];
+    this._kv.set("cs_spill", old.concat(events).slice(-this._cap));
   }
 
   /** Moves spilled events back into the queue (the put is idempotent: event_id is the key). */
   async _restore(): Promise<void> {
-    const spilled = this.kv.get<Event[]>("cs_spill");
+    const spilled = this._kv.get<Event[]>("cs_spill");
     if (!spilled) return;
-    this.kv.del("cs_spill");
+    this._kv.del("cs_spill");
     const seen = new Set<string>();
     for (const e of spilled) if (!seen.has(e.event_id) && seen.add(e.event_id)) await this._add(e);
   }
 
   async _clear(): Promise<void> {
     this._mem = [];
-    this.kv.del("cs_spill");
+    this._kv.del("cs_spill");
     const db = await this._db;
     if (db) await tx(db, "readwrite", (s) => s.clear()).catch(() => {});
   }

@@ -52,7 +52,7 @@ export async function post(endpoint: string, writeKey: string, token: string | n
 
 /** Beacons the events in chunks; returns the events the browser accepted to deliver. */
 export function beacon(endpoint: string, writeKey: string, events: Event[]): Event[] {
-  const url = endpoint + (endpoint.includes("?") ? "&" : "?") + "write_key=" + encodeURIComponent(writeKey);
+  const url = endpoint + "?write_key=" + encodeURIComponent(writeKey);
   const sent: Event[] = [];
   for (const run of chunks(events)) {
     if (!navigator.sendBeacon || !navigator.sendBeacon(url, envelope(run))) break;

@@ -92,9 +92,11 @@ export const clients: Client[] = [];
 export async function start(options: Partial<Options> = {}): Promise<Client> {
   const c = new Client({ endpoint: ENDPOINT, writeKey: WRITE_KEY, pageview: false, heartbeat: 0, ...options });
   clients.push(c);
+  // A page waits a second for the page before it to finish leaving, then flushes what waits.
+  if (vi.isFakeTimers()) await vi.advanceTimersByTimeAsync(1000);
   await c.ready;
   await settle();
-  if (vi.isFakeTimers()) await vi.advanceTimersByTimeAsync(0); // the flush a new page starts with
+  if (vi.isFakeTimers()) await vi.advanceTimersByTimeAsync(1); // setTimeout(fn, 0) fires after 1 ms
   await settle();
   return c;
 }

@@ -1,0 +1,187 @@
+"""End to end in a real browser: a scripted shopper on the demo storefront (Debian's chromium, Playwright)
+browses, searches, adds to cart, goes offline mid-checkout, reloads, comes back online and buys. Every event
+the browser sent reaches the real collector's raw store exactly once; after clickstream-load and dbt build the
+visit is one converted session with the order's revenue in marts.fct_sessions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from clickstream.warehouse import libpq_env
+from tests_sdk_support import REPO_ROOT, event_id_counts, raw_lines
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+BIN = Path(sys.executable).parent
+# nb-aero-14 x 1 + ssd-2tb-nvme x 2 (sdk/storefront/catalog.js)
+EXPECTED_REVENUE = 1099.00 + 2 * 139.90
+
+
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.25):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+class SentEvents:
+    """Event ids in the requests Playwright saw the browser send. Not all of them: requests made while a page
+    goes away (beacons, keepalive fetches) often escape it, so this is a lower bound of what was sent."""
+
+    def __init__(self, endpoint: str):
+        self.endpoint = endpoint
+        self.ids: set[str] = set()
+        self.requests = 0
+
+
+    def __call__(self, request) -> None:
+        if request.method != "POST" or not request.url.startswith(self.endpoint):
+            return
+        body = request.post_data
+        if body:
+            self.requests += 1
+            self.ids.update(e["event_id"] for e in json.loads(body)["events"])
+
+
+def test_shopper_offline_mid_checkout_is_one_converted_session(browser, storefront, collector, pg_dsn, tmp_path):
+    raw: Path = collector["raw"]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-IE", timezone_id="Europe/Berlin")
+    sent = SentEvents(collector["url"])
+    context.on("request", sent)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+
+    # Browse: home -> category -> product, add to cart; search; second product x2.
+    page.goto(f"{storefront}/index.html?utm_source=newsletter&utm_medium=email&utm_campaign=black-friday")
+    page.click("text=Notebooks")
+    page.wait_for_url("**/category.html?c=notebooks")
+    page.click("a[href='product.html?id=nb-aero-14']")
+    page.wait_for_selector("#add")
+    page.click("#add")
+    page.wait_for_selector("#added:not([hidden])")
+    page.fill("header input[name=q]", "nvme ssd")
+    page.press("header input[name=q]", "Enter")
+    page.wait_for_url("**/search.html?q=nvme+ssd")
+    page.click("a[href='product.html?id=ssd-2tb-nvme']")
+    page.fill("#qty", "2")
+    page.click("#add")
+    page.wait_for_selector("#added:not([hidden])")
+    page.click("#cart-link")
+    page.wait_for_selector("#to-checkout")
+    page.click("#to-checkout")
+    page.wait_for_selector("#checkout")
+
+    # Offline mid-checkout: the shopper keeps going; the SDK queues in IndexedDB.
+    wait_until(lambda: sent.requests > 0, 10, "the first deliveries")
+    context.set_offline(True)
+    wait_until(lambda: page.evaluate("!navigator.onLine"), 5, "the page to see it is offline")
+    page.fill("#name", "Jane Doe")
+    page.fill("#email", "jane.doe@example.com")
+    page.click("#payment")  # a tracked click, made offline
+    page.select_option("#payment", "PayPal")
+    offline_clicks_before = len(sent.ids)
+    # Reloading offline fails (the browser's offline page): whatever was queued must survive it.
+    with pytest.raises(Exception, match="ERR_INTERNET_DISCONNECTED"):
+        page.reload()
+    assert len(sent.ids) == offline_clicks_before, "nothing can have been sent while offline"
+
+    # Back online: reload the checkout and buy (signed in with a customer number).
+    context.set_offline(False)
+    page.goto(f"{storefront}/checkout.html")
+    page.wait_for_selector("#checkout")
+    page.fill("#customer", "100042")
+    page.fill("#name", "Jane Doe")
+    page.fill("#email", "jane.doe@example.com")
+    page.fill("#address", "1 Main Street, Dublin")
+    page.click("#place-order")
+    page.wait_for_url("**/order.html?order=*")
+    order_id = page.inner_text("#order-id")
+
+    # Everything the browser created gets delivered: wait until the page's queue is empty.
+    def queue_empty():
+        return page.evaluate("""() => new Promise((done) => {
+            const open = indexedDB.open("clickstream");
+            open.onsuccess = () => {
+                const count = open.result.transaction("q").objectStore("q").count();
+                count.onsuccess = () => done(count.result === 0);
+            };
+        })""")
+
+    wait_until(queue_empty, 20, "the SDK's IndexedDB queue to drain")
+    page.wait_for_timeout(3500)  # one more heartbeat, then the page goes away (pagehide: beacons)
+    context.close()
+    wait_until(lambda: sent.ids and set(event_id_counts(raw)) >= sent.ids, 20, "every sent event in the raw store")
+
+    # Exactly once: every event id the browser sent is in the raw store once, and nothing was rejected.
+    counts = event_id_counts(raw)
+    duplicates = {i: n for i, n in counts.items() if n > 1}
+    assert not duplicates, "events stored more than once: " + "; ".join(
+        f"{line['event_type']} ts={line['ts']} sent_at={line['sent_at']} from {line['page_url']}"
+        for line in raw_lines(raw) if line["event_id"] in duplicates)
+    assert set(counts) >= sent.ids, "events the browser sent are missing from the raw store"
+    assert raw_lines(raw, "rejected") == [], "the collector rejected events the SDK sent"
+
+    lines = raw_lines(raw)
+    by_type: dict[str, list[dict]] = {}
+    for line in lines:
+        by_type.setdefault(line["event_type"], []).append(line)
+    assert len(by_type["purchase"]) == 1
+    purchase = by_type["purchase"][0]["ecom"]
+    assert purchase["order_id"] == order_id
+    assert purchase["revenue"] == pytest.approx(EXPECTED_REVENUE)
+    assert purchase["currency"] == "EUR"
+    assert sorted((i["product_id"], i["qty"]) for i in purchase["items"]) == [("nb-aero-14", 1), ("ssd-2tb-nvme", 2)]
+    assert [e["props"]["search_query"] for e in by_type["search"]] == ["nvme ssd"]
+    assert sorted(e["ecom"]["product_id"] for e in by_type["add_to_cart"]) == ["nb-aero-14", "ssd-2tb-nvme"]
+    assert len(by_type["checkout"]) == 2  # before going offline, and after the reload
+    # The click made offline (payment method) survived the failed reload.
+    assert "payment_method" in {e["props"]["element"] for e in by_type["click"]}
+    assert [e["user_id"] for e in by_type["identify"]] == ["cust-100042"]
+    product_views = [e for e in by_type["view"] if (e.get("ecom") or {}).get("product_id")]
+    assert sorted(e["ecom"]["product_id"] for e in product_views) == ["nb-aero-14", "ssd-2tb-nvme"]
+    assert len({e["anonymous_id"] for e in lines}) == 1
+    assert len({e["session_id"] for e in lines}) == 1
+    # No personal data: the e-mail typed at checkout never reached the collector.
+    assert "jane.doe" not in json.dumps(lines)
+    # Playwright drives the browser: the SDK reports navigator.webdriver, the collector marks it a bot.
+    assert {(e["is_bot"], e["bot_reason"]) for e in lines} == {(True, "webdriver")}
+
+    # Load into PostgreSQL and build the dbt project.
+    env = {**os.environ, "CLICKSTREAM_HOME": str(tmp_path / "home")}
+    load = subprocess.run([str(BIN / "clickstream-load"), "--source", str(raw), "--dsn", pg_dsn, "--since", "2h"],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert load.returncode == 0, f"clickstream-load failed:\n{load.stdout}\n{load.stderr}"
+    dbt_env = {k: v for k, v in env.items() if not k.startswith("PG")}
+    dbt_env.update(libpq_env(pg_dsn), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    # The shopper is automation (a bot): count it in the marts for this check.
+    build = subprocess.run(
+        [str(BIN / "dbt"), "build", "--project-dir", str(REPO_ROOT / "dbt"), "--profiles-dir", str(REPO_ROOT / "dbt"),
+         "--target-path", str(tmp_path / "dbt-target"), "--log-path", str(tmp_path / "dbt-logs"),
+         "--vars", "{clickstream__include_bots: true}"],
+        capture_output=True, text=True, timeout=300, env=dbt_env,
+    )
+    assert build.returncode == 0, f"dbt build failed:\n{build.stdout[-5000:]}\n{build.stderr[-2000:]}"
+
+    with psycopg.connect(pg_dsn) as conn:
+        assert conn.execute("select count(*), count(distinct event_id) from raw.events").fetchone() == (len(lines), len(lines))
+        sessions = conn.execute(
+            "select visitor_id, is_converted, orders, revenue, is_bot from marts.fct_sessions"
+        ).fetchall()
+    assert len(sessions) == 1, sessions
+    visitor_id, is_converted, orders, revenue, is_bot = sessions[0]
+    assert visitor_id == "cust-100042"  # identity stitching: the anonymous visit belongs to the customer
+    assert is_converted and orders == 1 and is_bot
+    assert float(revenue) == pytest.approx(EXPECTED_REVENUE)
