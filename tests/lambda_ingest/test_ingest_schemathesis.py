@@ -33,7 +33,7 @@ def test_no_5xx_and_documented_answers(collector_url, mode):
     statuses: list[int] = []
 
     @given(case=schema["/v1/events"]["POST"].as_strategy(generation_mode=mode))
-    @settings(max_examples=25, deadline=None, database=None,
+    @settings(max_examples=20, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
     def post_events(case):
         response = case.call_and_validate(base_url=collector_url, checks=CHECKS)
