@@ -6,6 +6,8 @@ container: the compiled validator, the dedupe cache and the S3 client are reused
 
 from __future__ import annotations
 
+import os
+
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.logging import correlation_paths
@@ -17,8 +19,8 @@ from lambda_ingest.settings import Settings
 from lambda_ingest.sink import RawSink
 
 settings = Settings.from_env()
-logger = Logger(service="clickstream-ingest")
-metrics = Metrics(namespace=NAMESPACE, service="clickstream-ingest")
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "clickstream-ingest"))
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE))
 app = APIGatewayHttpResolver()
 routes.register(app, Collector(settings), RawSink(settings.raw_uri), logger, metrics)
 

@@ -11,7 +11,6 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from contract import layout
 from lambda_ingest.auth import CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS
-from lambda_ingest.metrics import NAMESPACE
 from lambda_ingest.pipeline import Collector, IngestRequest, IngestResult
 from lambda_ingest.sink import RawObject, RawSink
 
@@ -72,10 +71,10 @@ def register(app: APIGatewayHttpResolver, collector: Collector, sink: RawSink, l
             metrics.add_metric(name="DuplicateEvents", unit=MetricUnit.Count, value=result.body["duplicates"])
             metrics.add_metric(name="BodyBytes", unit=MetricUnit.Bytes, value=result.body_bytes)
         for reason in sorted(set(result.rejected_reasons)):
-            with single_metric(name="RejectedEvents", unit=MetricUnit.Count, namespace=NAMESPACE,
+            with single_metric(name="RejectedEvents", unit=MetricUnit.Count, namespace=metrics.namespace,
                                value=result.rejected_reasons.count(reason)) as metric:
                 metric.add_dimension(name="reason", value=reason)
         if result.status != 202:
             metrics.add_metric(name="RefusedRequests", unit=MetricUnit.Count, value=1)
-            with single_metric(name="RefusedRequestsByReason", unit=MetricUnit.Count, namespace=NAMESPACE, value=1) as metric:
+            with single_metric(name="RefusedRequestsByReason", unit=MetricUnit.Count, namespace=metrics.namespace, value=1) as metric:
                 metric.add_dimension(name="reason", value=str(result.body.get("error")))
