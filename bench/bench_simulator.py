@@ -32,7 +32,7 @@ from isal import igzip
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from simulator.run import Settings, simulate  # noqa: E402
-from tests.simulator.reference import read_lines  # noqa: E402
+from tests.simulator.sim_reference import read_lines  # noqa: E402
 
 START = datetime.fromisoformat("2026-11-01T00:00:00+00:00")
 

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from clickstream.demo import entry_point
-from tests.conftest import free_port
+from clickstream.demo import entry_point, free_port
 
 pytestmark = pytest.mark.slow
 

@@ -13,9 +13,8 @@ import orjson
 import psycopg
 import pytest
 
-from clickstream.demo import entry_point, start_ingest, stop_process
+from clickstream.demo import entry_point, free_port, start_ingest, stop_process
 from simulator.run import Settings, simulate
-from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -8,10 +8,9 @@ from datetime import datetime
 
 import pytest
 
-from clickstream.demo import start_ingest, stop_process
+from clickstream.demo import free_port, start_ingest, stop_process
 from simulator.run import Settings, SimulationError, simulate
-from tests.conftest import free_port
-from tests.simulator.reference import read_lines
+from sim_reference import read_lines
 
 START = datetime.fromisoformat("2026-11-10T06:00:00+00:00")
 TIMING = {"received_at", "sent_at", "event_at", "clock_skew_ms", "request_id"}

@@ -19,7 +19,7 @@ from simulator.audience import SHARDS
 from simulator.run import Settings, simulate
 from simulator.traffic import Simulation, check_invariants
 from simulator.truth import TruthRecorder
-from tests.simulator.reference import read_lines, warehouse_days
+from sim_reference import read_lines, warehouse_days  # tests/simulator/sim_reference.py
 
 START = "2026-11-10T00:00:00+00:00"
 SIMULATE = [sys.executable, "-m", "simulator.cli"]
