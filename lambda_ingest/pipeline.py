@@ -221,7 +221,7 @@ class Collector:
                 continue
             raw_id = event.get("event_id") if isinstance(event, dict) else None
             event_id = self.scrubber.email_only(raw_id[:128]) if isinstance(raw_id, str) else None
-            error = self.scrubber.text(error)
+            error = self.scrubber.text(error)[:2048]
             rejected.append({"index": index, "event_id": event_id, "reason": reason, "error": error})
             reasons.append(reason)
             rejected_lines.append(orjson.dumps({
