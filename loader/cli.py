@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import click
 import orjson
+import psycopg
 
 from clickstream.warehouse import resolve_dsn
 from contract import layout
@@ -139,6 +140,8 @@ def main(ctx, source, dsn, lookback_hours, since, until, dry_run):
         summary = execute_load(settings)
     except LoadError as exc:
         fail(str(exc))
+    except psycopg.Error as exc:  # e.g. a login without the loader role's privileges
+        fail(f"PostgreSQL: {str(exc).strip()}")
     print_summary(summary, dry_run)
     sys.exit(EXIT_CODES[summary.status])
 

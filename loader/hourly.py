@@ -109,8 +109,8 @@ def main(source, dsn, lookback_hours, since, until, dbt_project_dir):
     try:
         settings = load_settings(source, dsn, since, until, lookback_hours)
         summary = execute_load(settings)
-    except LoadError as exc:
-        fail(f"{exc} (dbt not run)")
+    except (LoadError, psycopg.Error) as exc:
+        fail(f"{str(exc).strip()} (dbt not run)")
     print_summary(summary, dry_run=False)
     load_code = EXIT_CODES[summary.status]
 

@@ -94,8 +94,12 @@ def run_load(settings: LoadSettings, on_object: Callable[[ObjectOutcome], None] 
             if migrations.pending(conn):
                 log.info("dry run: the warehouse has pending migrations; treating the manifest as empty")
         else:
-            for version in migrations.migrate(conn):
-                log.info("applied migration %s", version, extra={"migration": version})
+            try:
+                for version in migrations.migrate(conn):
+                    log.info("applied migration %s", version, extra={"migration": version})
+            except psycopg.Error as exc:
+                raise LoadError(f"cannot apply the loader's migrations (run the first load as the database "
+                                f"owner): {str(exc).strip()}") from None
             # Safe: rows and their manifest row commit together, so a commit lost in a server crash loses
             # both and the next run reloads the object. Saves a WAL flush per object.
             conn.execute("set synchronous_commit = off")

@@ -109,3 +109,16 @@ def test_transform_role_reads_raw_and_builds_in_its_schemas(warehouse):
         with psycopg.connect(warehouse, autocommit=True) as conn:
             conn.execute("drop schema if exists dbt_test__audit cascade")
         drop_role(warehouse, name)
+
+
+def test_reporting_login_cannot_run_a_load(warehouse, raw_store, now):
+    from loader_helpers import run_cli
+
+    raw_store.write_events(now, 2)
+    name, dsn = login_member_of(warehouse, "clickstream_reporting")
+    try:
+        result = run_cli("--source", str(raw_store.root), "--dsn", dsn, "--since", "1h")
+        assert result.returncode == 1
+        assert "permission denied" in result.stderr and "Traceback" not in result.stderr
+    finally:
+        drop_role(warehouse, name)
