@@ -33,7 +33,7 @@ test-dbt-lint:
 	$(BIN)/sqlfluff lint dbt/models dbt/tests dbt/macros
 
 test-sdk:
-	cd sdk && npm test
+	cd sdk && npm test && npm run build
 
 bench: setup
 	$(BIN)/pip install -q -e '.[bench]'
