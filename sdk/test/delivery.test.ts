@@ -183,6 +183,25 @@ describe("delivery", () => {
     expect(net.requests[1].body.events[0].event_id).toBe(net.requests[0].body.events[0].event_id);
   });
 
+  it("never resends a batch the collector took, even if the page died before it left IndexedDB", async () => {
+    const net = collector();
+    const c = await start();
+    await c.track("click");
+    // The removal after the 202 fails, as when the page goes away in the middle of it.
+    const del = vi.spyOn(IDBObjectStore.prototype, "delete").mockImplementation(() => {
+      throw new DOMException("the page is gone", "AbortError");
+    });
+    await c.flush();
+    expect(net.requests).toHaveLength(1);
+    c.shutdown();
+    del.mockRestore();
+    const next = await start(); // the next page: the ledger names the event, so it is removed, not resent
+    await next.flush();
+    await advance(30000);
+    expect(net.requests).toHaveLength(1);
+    expect(localStorage.getItem("cs_sent")).toBeNull();
+  });
+
   it("keeps events offline across reloads and sends them once when the browser is back online", async () => {
     const net = collector();
     setOnline(false);
