@@ -18,7 +18,7 @@ import psycopg
 import pytest
 
 from clickstream.warehouse import libpq_env
-from tests_sdk_support import REPO_ROOT, event_id_counts, raw_lines
+from tests_sdk_support import REPO_ROOT, collector_metrics, event_id_counts, raw_lines
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -149,6 +149,13 @@ def test_shopper_offline_mid_checkout_is_one_converted_session(browser, storefro
     assert raw_lines(raw, "rejected") == [], "the collector rejected events the SDK sent"
 
     lines = raw_lines(raw)
+    # ... and the browser sent each one once: the collector (which drops recently seen event_ids, so the raw
+    # store alone would hide a resend) saw no duplicate and refused no request.
+    metrics = collector_metrics(collector["base"])
+    assert metrics["clickstream_ingest_events_duplicate_total"] == 0
+    assert metrics["clickstream_ingest_events_accepted_total"] == len(lines)
+    assert {k for k in metrics if k.startswith("clickstream_ingest_requests_total")} == {
+        'clickstream_ingest_requests_total{status="202"}'}
     # Nothing lost: every event the script caused is there (heartbeats depend on timing: any number).
     assert Counter(e["event_type"] for e in lines if e["event_type"] != "heartbeat") == {
         "view": 9,  # home, category, 2 products, search, cart, checkout twice (the offline reload failed), order

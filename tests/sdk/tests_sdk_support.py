@@ -29,3 +29,17 @@ def raw_lines(root: Path, kind: str = "events") -> list[dict]:
 
 def event_id_counts(root: Path) -> Counter:
     return Counter(line["event_id"] for line in raw_lines(root))
+
+
+def collector_metrics(base_url: str) -> dict[str, float]:
+    """The collector's /metrics (Prometheus text) as {name{labels}: value}."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{base_url}/metrics", timeout=5) as r:
+        text = r.read().decode()
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            samples[name] = float(value)
+    return samples
