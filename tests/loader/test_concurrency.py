@@ -68,11 +68,23 @@ def test_kill_9_mid_load_then_rerun_gives_each_event_once(raw_store, pg_dsn, now
 
 def test_two_concurrent_runs_never_load_an_object_twice(raw_store, pg_dsn, now):
     total = write_store(raw_store, now)
-    # Migrate first so both runs start loading at once (concurrent migration is covered by its lock).
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
-        migrations.migrate(conn)
-
-    first, second = start_load(raw_store, pg_dsn), start_load(raw_store, pg_dsn)
+        migrations.migrate(conn)  # concurrent first migrations have their own test below
+    # Start both runs at the same instant: hold ops.load_runs until both wait to insert their run row.
+    with psycopg.connect(pg_dsn) as gate:
+        gate.execute("lock table ops.load_runs in exclusive mode")
+        first, second = start_load(raw_store, pg_dsn), start_load(raw_store, pg_dsn)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            gate.execute("select pg_stat_clear_snapshot()")  # activity stats are cached per transaction
+            waiting = gate.execute(
+                "select count(*) from pg_stat_activity where datname = current_database()"
+                " and application_name = 'clickstream-load' and wait_event_type = 'Lock'"
+            ).fetchone()[0]
+            if waiting == 2:
+                break
+            time.sleep(0.05)
+        assert waiting == 2, "both runs should be waiting at the gate"
     outs = [p.communicate(timeout=120) for p in (first, second)]
 
     assert first.returncode == 0, outs[0][1]
