@@ -20,7 +20,7 @@ import psycopg
 from clickstream.warehouse import libpq_env
 
 from . import logs
-from .cli import EXIT_CODES, EXIT_FAILED, EXIT_OK, execute_load, fail, load_settings, print_summary, source_options, window_options
+from .cli import EXIT_CODES, EXIT_FAILED, execute_load, fail, load_settings, print_summary, source_options, window_options
 from .run import LoadError, connect
 
 log = logging.getLogger("clickstream.hourly")
