@@ -64,14 +64,24 @@ TARGETS = {  # contender: minimum speed-up of the loader over it (issue 3, "Spee
 
 # --- data ---------------------------------------------------------------------------------------------------
 
+
 def products() -> list[dict]:
     if not SAMPLE.exists():
-        return [{"product_id": f"sku-{i}", "category": "computers.notebook", "brand": "acme", "price": 99.0 + i}
-                for i in range(50)]
+        return [
+            {"product_id": f"sku-{i}", "category": "computers.notebook", "brand": "acme", "price": 99.0 + i}
+            for i in range(50)
+        ]
     with SAMPLE.open() as f:
         rows = list(csv.DictReader(f))
-    return [{"product_id": r["product_id"], "category": r["category_code"] or "unknown", "brand": r["brand"] or "unknown",
-             "price": float(r["price"])} for r in rows]
+    return [
+        {
+            "product_id": r["product_id"],
+            "category": r["category_code"] or "unknown",
+            "brand": r["brand"] or "unknown",
+            "price": float(r["price"]),
+        }
+        for r in rows
+    ]
 
 
 def iso(moment: datetime) -> str:
@@ -80,31 +90,58 @@ def iso(moment: datetime) -> str:
 
 def make_event(rng: random.Random, catalog: list[dict], received: datetime, visitor: int) -> dict:
     product = catalog[rng.randrange(len(catalog))]
-    kind = rng.choices(["view", "click", "heartbeat", "search", "add_to_cart", "purchase", "identify"],
-                       [60, 10, 20, 4, 3, 1, 2])[0]
+    kind = rng.choices(
+        ["view", "click", "heartbeat", "search", "add_to_cart", "purchase", "identify"],
+        [60, 10, 20, 4, 3, 1, 2],
+    )[0]
     ts = received - timedelta(milliseconds=rng.randrange(50, 3000))
     event = {
         "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-        "event_type": kind, "ts": iso(ts), "sent_at": iso(received - timedelta(milliseconds=20)),
-        "received_at": iso(received), "event_at": iso(ts + timedelta(milliseconds=20)), "clock_skew_ms": -20,
-        "session_id": f"s-{visitor}-{rng.randrange(3)}", "anonymous_id": f"anon-{visitor:08d}",
+        "event_type": kind,
+        "ts": iso(ts),
+        "sent_at": iso(received - timedelta(milliseconds=20)),
+        "received_at": iso(received),
+        "event_at": iso(ts + timedelta(milliseconds=20)),
+        "clock_skew_ms": -20,
+        "session_id": f"s-{visitor}-{rng.randrange(3)}",
+        "anonymous_id": f"anon-{visitor:08d}",
         "user_id": f"user-{visitor}" if kind in ("identify", "purchase") else None,
         "user_id_source": "client" if kind in ("identify", "purchase") else None,
         "page_url": f"https://shop.example/p/{product['product_id']}?utm_source=newsletter&utm_medium=email",
         "page_title": f"{product['brand']} {product['category']} | Shop",
-        "referrer": "https://www.google.com/search?q=" + product["brand"], "referrer_host": "google.com",
-        "is_bot": rng.random() < 0.03, "bot_reason": None, "request_id": f"req-{rng.getrandbits(48):012x}",
-        "device": {"type": rng.choice(["desktop", "mobile", "tablet"]), "screen_width": 1920, "screen_height": 1080,
-                   "browser": "Chrome", "browser_version": "131.0", "os": "Windows", "os_version": "10"},
+        "referrer": "https://www.google.com/search?q=" + product["brand"],
+        "referrer_host": "google.com",
+        "is_bot": rng.random() < 0.03,
+        "bot_reason": None,
+        "request_id": f"req-{rng.getrandbits(48):012x}",
+        "device": {
+            "type": rng.choice(["desktop", "mobile", "tablet"]),
+            "screen_width": 1920,
+            "screen_height": 1080,
+            "browser": "Chrome",
+            "browser_version": "131.0",
+            "os": "Windows",
+            "os_version": "10",
+        },
         "geo": {"country": rng.choice(["DE", "AT", "CH", "NL"]), "city": None},
-        "utm": {"source": "newsletter", "medium": "email", "campaign": "black-friday", "term": None, "content": None},
+        "utm": {
+            "source": "newsletter",
+            "medium": "email",
+            "campaign": "black-friday",
+            "term": None,
+            "content": None,
+        },
         "context": {"library": "clickstream-js/0.1.0", "locale": "de-DE", "timezone": "Europe/Berlin"},
     }
     if kind in ("view", "add_to_cart"):
         event["ecom"] = {**product, "currency": "EUR", "qty": 1}
     elif kind == "purchase":
-        event["ecom"] = {"order_id": f"o-{rng.getrandbits(40):x}", "revenue": product["price"], "currency": "EUR",
-                         "items": [{"product_id": product["product_id"], "price": product["price"], "qty": 1}]}
+        event["ecom"] = {
+            "order_id": f"o-{rng.getrandbits(40):x}",
+            "revenue": product["price"],
+            "currency": "EUR",
+            "items": [{"product_id": product["product_id"], "price": product["price"], "qty": 1}],
+        }
     elif kind == "search":
         event["props"] = {"search_query": product["brand"] + " " + product["category"].split(".")[-1]}
     return event
@@ -137,7 +174,10 @@ def generate_store(root: Path, events: int) -> list[Path]:
         n += 1
     marker.write_text(str(events))
     sizes = [f.stat().st_size for f in files]
-    print(f"  {len(files)} objects, {sum(sizes) / 1e6:.0f} MB gzip, median {statistics.median(sizes) / 1e6:.1f} MB")
+    print(
+        f"  {len(files)} objects, {sum(sizes) / 1e6:.0f} MB gzip,"
+        f" median {statistics.median(sizes) / 1e6:.1f} MB"
+    )
     return files
 
 
@@ -193,13 +233,27 @@ def run_loader(root: Path, dsn: str, files: list[Path] | None = None) -> tuple[f
             link = source / f.relative_to(root)
             link.parent.mkdir(parents=True, exist_ok=True)
             link.symlink_to(f)
-    args = [str(BIN / "clickstream-load"), "--source", str(source), "--dsn", dsn, "--since", iso(DAY),
-            "--until", iso(DAY + timedelta(days=1)), "--lookback-hours", "0"]
+    args = [
+        str(BIN / "clickstream-load"),
+        "--source",
+        str(source),
+        "--dsn",
+        dsn,
+        "--since",
+        iso(DAY),
+        "--until",
+        iso(DAY + timedelta(days=1)),
+        "--lookback-hours",
+        "0",
+    ]
     rss_file = Path(tempfile.mkstemp(prefix="bench-rss-")[1])
     start = time.perf_counter()
     # Through a small launcher: a child forked straight from this (big) process would count our pages.
-    proc = subprocess.run([sys.executable, "-c", RSS_LAUNCHER, str(rss_file), *args], capture_output=True,
-                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    proc = subprocess.run(
+        [sys.executable, "-c", RSS_LAUNCHER, str(rss_file), *args],
+        capture_output=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
     seconds = time.perf_counter() - start
     out, err = proc.stdout, proc.stderr
     peak_rss = int(rss_file.read_text() or 0) * 1024
@@ -227,9 +281,15 @@ def _dlt_pipeline(dsn: str, name: str, work: Path):
 
     params = psycopg.conninfo.conninfo_to_dict(dsn)
     # The embedded server listens on a unix socket only: libpq takes the socket folder as ?host=.
-    credentials = f"postgresql://{params.get('user', 'postgres')}:@localhost/{params['dbname']}?host={params['host']}"
-    return dlt.pipeline(pipeline_name=name, pipelines_dir=str(work / "dlt" / name),
-                        destination=dlt.destinations.postgres(credentials=credentials), dataset_name="raw_dlt")
+    credentials = (
+        f"postgresql://{params.get('user', 'postgres')}:@localhost/{params['dbname']}?host={params['host']}"
+    )
+    return dlt.pipeline(
+        pipeline_name=name,
+        pipelines_dir=str(work / "dlt" / name),
+        destination=dlt.destinations.postgres(credentials=credentials),
+        dataset_name="raw_dlt",
+    )
 
 
 def run_dlt_default(files: list[Path], dsn: str, work: Path) -> float:
@@ -257,8 +317,13 @@ def run_dlt_arrow_csv(files: list[Path], dsn: str, work: Path) -> float:
 
     import contract
 
-    arrow_types = {"uuid": pa.string(), "text": pa.string(), "timestamptz": pa.timestamp("us", tz="UTC"),
-                   "bigint": pa.int64(), "boolean": pa.bool_()}
+    arrow_types = {
+        "uuid": pa.string(),
+        "text": pa.string(),
+        "timestamptz": pa.timestamp("us", tz="UTC"),
+        "bigint": pa.int64(),
+        "boolean": pa.bool_(),
+    }
     schema = pa.schema([(name, arrow_types[t]) for name, t in contract.raw_columns("collected_event")])
     options = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
 
@@ -299,6 +364,7 @@ def stdlib_stage(files: list[Path]) -> tuple[float, int]:
 
 # --- harness ------------------------------------------------------------------------------------------------
 
+
 class Server:
     def __init__(self, root: Path):
         self.pgdata = root / "pg"
@@ -326,13 +392,21 @@ class Server:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=int, default=2_000_000, help="events to generate (default 2,000,000)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--events", type=int, default=2_000_000, help="events to generate (default 2,000,000)"
+    )
     parser.add_argument("--quick", action="store_true", help="200,000 events: a quick look, same method")
     parser.add_argument("--reps", type=int, default=3, help="runs per contender (median; default 3)")
     parser.add_argument("--no-dlt", action="store_true", help="skip the dlt contenders")
-    parser.add_argument("--work-dir", type=Path, default=Path(tempfile.gettempdir()) / "clickstream-bench",
-                        help="where the generated store, the COPY file and the server live")
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "clickstream-bench",
+        help="where the generated store, the COPY file and the server live",
+    )
     args = parser.parse_args()
     events = 200_000 if args.quick else args.events
 
@@ -346,7 +420,10 @@ def main() -> None:
     rendered = render_copy_file(root, files, copy_file)
     assert rendered == events, (rendered, events)
 
-    print(f"\nreader stage ({events:,} events, {len(files)} objects; database = no-op), {args.reps} runs interleaved")
+    print(
+        f"\nreader stage ({events:,} events, {len(files)} objects; database = no-op),"
+        f" {args.reps} runs interleaved"
+    )
     reader_times, stdlib_times = [], []
     for _ in range(args.reps):
         seconds, rows = reader_stage(files)
@@ -356,8 +433,12 @@ def main() -> None:
         assert rows == events
         stdlib_times.append(seconds)
     reader_s, stdlib_s = statistics.median(reader_times), statistics.median(stdlib_times)
-    print(f"  loader reader (isal + msgspec + checks) {reader_s:7.2f} s  {events / reader_s:>10,.0f} events/s")
-    print(f"  stdlib gzip + json                      {stdlib_s:7.2f} s  {events / stdlib_s:>10,.0f} events/s")
+    print(
+        f"  loader reader (isal + msgspec + checks) {reader_s:7.2f} s  {events / reader_s:>10,.0f} events/s"
+    )
+    print(
+        f"  stdlib gzip + json                      {stdlib_s:7.2f} s  {events / stdlib_s:>10,.0f} events/s"
+    )
     print(f"  speed-up {stdlib_s / reader_s:.2f}x (target >= 2.5x)")
 
     server = Server(work)
@@ -368,11 +449,18 @@ def main() -> None:
     if not args.no_dlt:
         contenders["dlt arrow+csv"] = lambda dsn: run_dlt_arrow_csv(files, dsn, work)
         contenders["dlt default"] = lambda dsn: run_dlt_default(files, dsn, work)
-    tables = {"loader": "raw.events", "psql \\copy (floor)": "raw.events",
-              "dlt default": "raw_dlt.events", "dlt arrow+csv": "raw_dlt.events"}
+    tables = {
+        "loader": "raw.events",
+        "psql \\copy (floor)": "raw.events",
+        "dlt default": "raw_dlt.events",
+        "dlt arrow+csv": "raw_dlt.events",
+    }
     times: dict[str, list[float]] = {name: [] for name in contenders}
     try:
-        print(f"\nload into PostgreSQL 16 ({events:,} events), {args.reps} runs interleaved, CHECKPOINT between runs")
+        print(
+            f"\nload into PostgreSQL 16 ({events:,} events), {args.reps} runs interleaved,"
+            " CHECKPOINT between runs"
+        )
         for rep in range(args.reps):
             for name, run in contenders.items():
                 dsn = server.fresh_db()
@@ -395,7 +483,10 @@ def main() -> None:
         server.stop()
 
     loader_s = statistics.median(times["loader"])
-    print(f"\nresults (median of {args.reps}; ratio = contender time / loader time, > 1 means the loader is faster)")
+    print(
+        f"\nresults (median of {args.reps}; ratio = contender time / loader time,"
+        " > 1 means the loader is faster)"
+    )
     print(f"  {'contender':22s} {'seconds':>8s} {'events/s':>10s} {'ratio':>7s} {'target':>7s}")
     ok = True
     for name, samples in times.items():
@@ -404,13 +495,21 @@ def main() -> None:
         target = TARGETS.get(name)
         verdict = "" if target is None else ("ok" if ratio >= target else "MISSED")
         ok &= verdict != "MISSED"
-        print(f"  {name:22s} {seconds:8.2f} {events / seconds:>10,.0f} {ratio:6.2f}x "
-              f"{'' if target is None else f'>={target}x':>7s} {verdict}")
+        print(
+            f"  {name:22s} {seconds:8.2f} {events / seconds:>10,.0f} {ratio:6.2f}x "
+            f"{'' if target is None else f'>={target}x':>7s} {verdict}"
+        )
     reader_ratio = stdlib_s / reader_s
     ok &= reader_ratio >= 2.5
-    print(f"  reader stage vs stdlib gzip+json: {reader_ratio:.2f}x (target >= 2.5x) {'ok' if reader_ratio >= 2.5 else 'MISSED'}")
-    print(f"  loader peak RSS: {rss_all / 2**20:.0f} MB for {len(files)} objects, {rss_quarter / 2**20:.0f} MB for "
-          f"{len(quarter)} (target < 300 MB, flat in the number of objects)")
+    print(
+        f"  reader stage vs stdlib gzip+json: {reader_ratio:.2f}x (target >= 2.5x)"
+        f" {'ok' if reader_ratio >= 2.5 else 'MISSED'}"
+    )
+    print(
+        f"  loader peak RSS: {rss_all / 2**20:.0f} MB for {len(files)} objects,"
+        f" {rss_quarter / 2**20:.0f} MB for "
+        f"{len(quarter)} (target < 300 MB, flat in the number of objects)"
+    )
     ok &= rss_all < 300 * 2**20
     print("all targets met" if ok else "some targets missed")
 

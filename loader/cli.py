@@ -1,7 +1,8 @@
 """clickstream-load: load new raw objects into PostgreSQL exactly once; `clickstream-load status`.
 
 Exit codes: 0 clean run, 1 failed (nothing or not everything could be tried: database or store
-unreachable, connection lost), 3 partial (corrupt objects, quarantined lines or changed objects: the rest loaded).
+unreachable, connection lost), 3 partial (corrupt objects, quarantined lines or changed objects: the rest
+loaded).
 """
 
 from __future__ import annotations
@@ -41,29 +42,59 @@ def _instant(ctx, param, value):
 
 def source_options(fn):
     """--source, --dsn, --lookback-hours: shared by load, status and clickstream-hourly."""
-    @click.option("--source", envvar="CLICKSTREAM_RAW_URI", default=None, show_envvar=True,
-                  help=f"Raw store: a folder or s3://bucket/prefix. Default: {layout.DEFAULT_RAW_URI}.")
-    @click.option("--dsn", envvar="CLICKSTREAM_DSN", default=None, show_envvar=True,
-                  help="PostgreSQL DSN. Default: libpq PG* variables if set, else the embedded server under "
-                       "$CLICKSTREAM_HOME/pg.")
-    @click.option("--lookback-hours", envvar="CLICKSTREAM_LOOKBACK_HOURS", type=click.IntRange(0, 24 * 366),
-                  default=3, show_default=True, show_envvar=True,
-                  help="Also re-list this many hours before --since, for objects that land late in old partitions.")
+
+    @click.option(
+        "--source",
+        envvar="CLICKSTREAM_RAW_URI",
+        default=None,
+        show_envvar=True,
+        help=f"Raw store: a folder or s3://bucket/prefix. Default: {layout.DEFAULT_RAW_URI}.",
+    )
+    @click.option(
+        "--dsn",
+        envvar="CLICKSTREAM_DSN",
+        default=None,
+        show_envvar=True,
+        help="PostgreSQL DSN. Default: libpq PG* variables if set, else the embedded server under "
+        "$CLICKSTREAM_HOME/pg.",
+    )
+    @click.option(
+        "--lookback-hours",
+        envvar="CLICKSTREAM_LOOKBACK_HOURS",
+        type=click.IntRange(0, 24 * 366),
+        default=3,
+        show_default=True,
+        show_envvar=True,
+        help="Also re-list this many hours before --since, for objects that land late in old partitions.",
+    )
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         return fn(*args, **kwargs)
+
     return wrapper
 
 
 def window_options(fn):
-    @click.option("--since", default="2h", show_default=True, callback=_instant, envvar="CLICKSTREAM_LOAD_SINCE",
-                  help="Load objects received since: an ISO time (UTC unless it has an offset) or a span back "
-                       "from now (90m, 2h, 3d).")
-    @click.option("--until", default="now", show_default=True, callback=_instant,
-                  help="Load objects received until this time (same forms as --since).")
+    @click.option(
+        "--since",
+        default="2h",
+        show_default=True,
+        callback=_instant,
+        envvar="CLICKSTREAM_LOAD_SINCE",
+        help="Load objects received since: an ISO time (UTC unless it has an offset) or a span back "
+        "from now (90m, 2h, 3d).",
+    )
+    @click.option(
+        "--until",
+        default="now",
+        show_default=True,
+        callback=_instant,
+        help="Load objects received until this time (same forms as --since).",
+    )
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         return fn(*args, **kwargs)
+
     return wrapper
 
 
@@ -73,8 +104,14 @@ def fail(message: str, code: int = EXIT_FAILED):
 
 
 def load_settings(source, dsn, since, until, lookback_hours, dry_run=False) -> LoadSettings:
-    return LoadSettings(source=layout.raw_uri(source), dsn=resolve_dsn(dsn), since=since, until=until,
-                        lookback_hours=lookback_hours, dry_run=dry_run)
+    return LoadSettings(
+        source=layout.raw_uri(source),
+        dsn=resolve_dsn(dsn),
+        since=since,
+        until=until,
+        lookback_hours=lookback_hours,
+        dry_run=dry_run,
+    )
 
 
 def execute_load(settings: LoadSettings) -> RunSummary:
@@ -87,8 +124,13 @@ def execute_load(settings: LoadSettings) -> RunSummary:
         if not json_logs and not settings.dry_run and summary.to_load:
             from tqdm import tqdm
 
-            bar = tqdm(total=sum(o.size for o in summary.to_load), unit="B", unit_scale=True, desc="loading",
-                       file=sys.stderr)
+            bar = tqdm(
+                total=sum(o.size for o in summary.to_load),
+                unit="B",
+                unit_scale=True,
+                desc="loading",
+                file=sys.stderr,
+            )
 
     def on_object(outcome: ObjectOutcome) -> None:
         if bar is not None:
@@ -97,9 +139,19 @@ def execute_load(settings: LoadSettings) -> RunSummary:
                 bar.write(f"{outcome.obj.key}: {outcome.status}: {outcome.error}", file=sys.stderr)
         else:
             level = logging.INFO if outcome.status in ("loaded", "already", "locked") else logging.ERROR
-            log.log(level, "object %s", outcome.status, extra={
-                "key": outcome.obj.key, "status": outcome.status, "rows": outcome.rows,
-                "quarantined": outcome.quarantined, "bytes": outcome.obj.size, "error": outcome.error})
+            log.log(
+                level,
+                "object %s",
+                outcome.status,
+                extra={
+                    "key": outcome.obj.key,
+                    "status": outcome.status,
+                    "rows": outcome.rows,
+                    "quarantined": outcome.quarantined,
+                    "bytes": outcome.obj.size,
+                    "error": outcome.error,
+                },
+            )
 
     try:
         return run_load(settings, on_object=on_object, on_plan=on_plan)
@@ -112,16 +164,20 @@ def print_summary(summary: RunSummary, dry_run: bool) -> None:
     if dry_run:
         for obj in summary.to_load:
             click.echo(f"would load {obj.key} ({obj.size} bytes)")
-        click.echo(f"{len(summary.to_load)} objects would load, {summary.already_loaded} already loaded "
-                   f"({summary.listed} listed)")
+        click.echo(
+            f"{len(summary.to_load)} objects would load, {summary.already_loaded} already loaded "
+            f"({summary.listed} listed)"
+        )
         return
     if not logs.on_terminal():
         click.echo(orjson.dumps(summary.as_dict(), default=str).decode())
         return
-    click.echo(f"run {summary.load_id} {summary.status}: {summary.objects} objects, {summary.rows} events, "
-               f"{summary.rejected} rejected, {summary.quarantined} quarantined lines, "
-               f"{summary.failed_objects} unloadable objects, {summary.already_loaded} already loaded, "
-               f"{summary.skipped_locked} left to a concurrent run")
+    click.echo(
+        f"run {summary.load_id} {summary.status}: {summary.objects} objects, {summary.rows} events, "
+        f"{summary.rejected} rejected, {summary.quarantined} quarantined lines, "
+        f"{summary.failed_objects} unloadable objects, {summary.already_loaded} already loaded, "
+        f"{summary.skipped_locked} left to a concurrent run"
+    )
     for error in summary.errors:
         click.echo(f"  {error}", err=True)
 
@@ -155,8 +211,12 @@ def _age(moment: datetime | None, now: datetime) -> str:
 
 @main.command()
 @source_options
-@click.option("--since", default=None, callback=_instant,
-              help="List from here for pending objects. Default: the watermark hour, else 24h.")
+@click.option(
+    "--since",
+    default=None,
+    callback=_instant,
+    help="List from here for pending objects. Default: the watermark hour, else 24h.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 def status(source, dsn, lookback_hours, since, as_json):
     """Print the watermark, pending objects and lag."""
@@ -191,22 +251,44 @@ def status(source, dsn, lookback_hours, since, as_json):
         "lag_seconds": int((now - oldest_pending).total_seconds()) if oldest_pending else 0,
         "listed_from": hours[0] if hours else None,
         "unloadable_objects": len(unloadable),
-        "last_run": dict(zip(("load_id", "status", "started_at", "finished_at", "objects", "rows", "quarantined",
-                              "failed_objects", "error"), runs[0])) if runs else None,
+        "last_run": dict(
+            zip(
+                (
+                    "load_id",
+                    "status",
+                    "started_at",
+                    "finished_at",
+                    "objects",
+                    "rows",
+                    "quarantined",
+                    "failed_objects",
+                    "error",
+                ),
+                runs[0],
+            )
+        )
+        if runs
+        else None,
     }
     if as_json:
         click.echo(orjson.dumps(report, default=str).decode())
         return
     click.echo(f"source:      {source}")
-    click.echo(f"watermark:   {newest_hour.isoformat() if newest_hour else '-'} (newest hour partition loaded; "
-               f"last object loaded {_age(last_loaded_at, now)} ago)")
-    click.echo(f"pending:     {report['pending_objects']} objects, {report['pending_bytes']} bytes "
-               f"(listed from {report['listed_from'].isoformat() if hours else '-'})")
+    click.echo(
+        f"watermark:   {newest_hour.isoformat() if newest_hour else '-'} (newest hour partition loaded; "
+        f"last object loaded {_age(last_loaded_at, now)} ago)"
+    )
+    click.echo(
+        f"pending:     {report['pending_objects']} objects, {report['pending_bytes']} bytes "
+        f"(listed from {report['listed_from'].isoformat() if hours else '-'})"
+    )
     click.echo(f"lag:         {_age(oldest_pending, now) if oldest_pending else '0:00:00 (nothing pending)'}")
     click.echo(f"unloadable:  {len(unloadable)} objects (corrupt or refused; see ops.loaded_objects.error)")
     if runs:
         r = report["last_run"]
-        click.echo(f"last run:    {r['load_id']} {r['status']}, started {r['started_at'].isoformat()}, "
-                   f"{r['objects']} objects, {r['rows']} events, {r['quarantined']} quarantined")
+        click.echo(
+            f"last run:    {r['load_id']} {r['status']}, started {r['started_at'].isoformat()}, "
+            f"{r['objects']} objects, {r['rows']} events, {r['quarantined']} quarantined"
+        )
     else:
         click.echo("last run:    -")

@@ -20,7 +20,16 @@ import psycopg
 from clickstream.warehouse import libpq_env
 
 from . import logs
-from .cli import EXIT_CODES, EXIT_FAILED, execute_load, fail, load_settings, print_summary, source_options, window_options
+from .cli import (
+    EXIT_CODES,
+    EXIT_FAILED,
+    execute_load,
+    fail,
+    load_settings,
+    print_summary,
+    source_options,
+    window_options,
+)
 from .run import LoadError, connect
 
 log = logging.getLogger("clickstream.hourly")
@@ -68,40 +77,73 @@ def dbt_build(dsn: str, project_dir: Path, json_logs: bool) -> DbtOutcome:
     finished = datetime.now(timezone.utc)
     nodes = []
     for r in getattr(run, "results", None) or []:
-        nodes.append(NodeResult(
-            unique_id=r.node.unique_id, resource_type=str(r.node.resource_type), status=str(r.status),
-            failures=r.failures, message=r.message, execution_time_s=r.execution_time,
-        ))
+        nodes.append(
+            NodeResult(
+                unique_id=r.node.unique_id,
+                resource_type=str(r.node.resource_type),
+                status=str(r.status),
+                failures=r.failures,
+                message=r.message,
+                execution_time_s=r.execution_time,
+            )
+        )
     if error is None and not success:
         failed = [n for n in nodes if n.status in ("error", "fail", "runtime error")]
-        error = "; ".join(f"{n.unique_id}: {n.status}: {n.message}" for n in failed[:10]) or "dbt build failed"
-    return DbtOutcome(get_invocation_id(), "build", started, finished, success,
-                      None if error is None else str(error), nodes)
+        error = (
+            "; ".join(f"{n.unique_id}: {n.status}: {n.message}" for n in failed[:10]) or "dbt build failed"
+        )
+    return DbtOutcome(
+        get_invocation_id(), "build", started, finished, success, None if error is None else str(error), nodes
+    )
 
 
 def store_dbt_results(conn: psycopg.Connection, load_id: int | None, outcome: DbtOutcome) -> None:
     with conn.transaction():
         conn.execute(
-            "insert into ops.dbt_invocations (invocation_id, load_id, command, started_at, finished_at, success, error)"
+            "insert into ops.dbt_invocations"
+            " (invocation_id, load_id, command, started_at, finished_at, success, error)"
             " values (%s, %s, %s, %s, %s, %s, %s)",
-            (outcome.invocation_id, load_id, outcome.command, outcome.started_at, outcome.finished_at,
-             outcome.success, outcome.error),
+            (
+                outcome.invocation_id,
+                load_id,
+                outcome.command,
+                outcome.started_at,
+                outcome.finished_at,
+                outcome.success,
+                outcome.error,
+            ),
         )
         with conn.cursor() as cur:
             cur.executemany(
                 "insert into ops.dbt_node_results (invocation_id, unique_id, resource_type, status, failures,"
                 " message, execution_time_s) values (%s, %s, %s, %s, %s, %s, %s)",
-                [(outcome.invocation_id, n.unique_id, n.resource_type, n.status, n.failures, n.message,
-                  n.execution_time_s) for n in outcome.nodes],
+                [
+                    (
+                        outcome.invocation_id,
+                        n.unique_id,
+                        n.resource_type,
+                        n.status,
+                        n.failures,
+                        n.message,
+                        n.execution_time_s,
+                    )
+                    for n in outcome.nodes
+                ],
             )
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @source_options
 @window_options
-@click.option("--dbt-project-dir", envvar="CLICKSTREAM_DBT_PROJECT_DIR", show_envvar=True,
-              type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DBT_PROJECT_DIR,
-              show_default=True, help="The dbt project (its profiles.yml reads libpq PG* variables).")
+@click.option(
+    "--dbt-project-dir",
+    envvar="CLICKSTREAM_DBT_PROJECT_DIR",
+    show_envvar=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_DBT_PROJECT_DIR,
+    show_default=True,
+    help="The dbt project (its profiles.yml reads libpq PG* variables).",
+)
 def main(source, dsn, lookback_hours, since, until, dbt_project_dir):
     """Load new raw objects, then dbt build, then record dbt's results in ops (the hourly job)."""
     if not (dbt_project_dir / "dbt_project.yml").is_file():
@@ -123,10 +165,14 @@ def main(source, dsn, lookback_hours, since, until, dbt_project_dir):
     except LoadError as exc:
         fail(f"{exc} (before or after dbt build)")
     failed_nodes = [n for n in outcome.nodes if n.status in ("error", "fail", "runtime error")]
-    log.log(logging.INFO if outcome.success else logging.ERROR,
-            "dbt build %s: %d nodes, %d failed", "succeeded" if outcome.success else "failed",
-            len(outcome.nodes), len(failed_nodes),
-            extra={"invocation_id": outcome.invocation_id, "load_id": summary.load_id, "error": outcome.error})
+    log.log(
+        logging.INFO if outcome.success else logging.ERROR,
+        "dbt build %s: %d nodes, %d failed",
+        "succeeded" if outcome.success else "failed",
+        len(outcome.nodes),
+        len(failed_nodes),
+        extra={"invocation_id": outcome.invocation_id, "load_id": summary.load_id, "error": outcome.error},
+    )
     if not outcome.success:
         click.echo(f"clickstream-hourly: dbt build failed: {outcome.error}", err=True)
         sys.exit(EXIT_FAILED)

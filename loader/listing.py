@@ -14,7 +14,7 @@ from .store import RawObject, RawStore
 
 
 def listing_hours(since: datetime, until: datetime, lookback_hours: int) -> list[datetime]:
-    """The hour partitions to list: late objects land in old partitions, so reach lookback_hours further back."""
+    """The hour partitions to list: late objects land in old partitions, so reach back lookback_hours more."""
     return layout.hours_between(since - timedelta(hours=lookback_hours), until)
 
 

@@ -43,7 +43,9 @@ class ObjectOutcome:
     error: str | None = None
 
 
-def _copy_object(conn: psycopg.Connection, store: RawStore, obj: RawObject, load_id: int, strict: bool) -> tuple[int, int]:
+def _copy_object(
+    conn: psycopg.Connection, store: RawStore, obj: RawObject, load_id: int, strict: bool
+) -> tuple[int, int]:
     with store.open(obj.key) as stream, conn.cursor() as cur:
         reader = ObjectReader(stream, obj.kind, extra=(load_id, obj.key), strict=strict)
         with cur.copy(COPY_ROWS[obj.kind]) as copy:
@@ -66,7 +68,9 @@ def load_object(conn: psycopg.Connection, store: RawStore, obj: RawObject, load_
         # Checked after taking the lock: a run that loaded it meanwhile has committed by now.
         existing = manifest.entry(conn, obj.key)
         if existing is not None:
-            retry = existing.status == "failed" or (existing.status == "corrupt" and not same_object(obj, existing))
+            retry = existing.status == "failed" or (
+                existing.status == "corrupt" and not same_object(obj, existing)
+            )
             if not retry:
                 return ObjectOutcome(obj, "already")
             manifest.forget(conn, obj.key)
@@ -84,9 +88,13 @@ def load_object(conn: psycopg.Connection, store: RawStore, obj: RawObject, load_
                 # A row passed the cheap checks but not PostgreSQL: retry once with the strict checks.
                 outcome.status, outcome.error = "failed", f"PostgreSQL refused a row: {exc}".strip()
         manifest.record_object(
-            conn, obj, load_id, rows=outcome.rows if outcome.status == "loaded" else 0,
+            conn,
+            obj,
+            load_id,
+            rows=outcome.rows if outcome.status == "loaded" else 0,
             quarantined=outcome.quarantined if outcome.status == "loaded" else 0,
-            status=outcome.status, error=outcome.error,
+            status=outcome.status,
+            error=outcome.error,
         )
         if outcome.status != "loaded":
             outcome.rows = outcome.quarantined = 0

@@ -33,6 +33,7 @@ def _run_lock_key(load_id: int) -> int:
 
 # --- runs -------------------------------------------------------------------------------------------------
 
+
 def reap_dead_runs(conn: psycopg.Connection) -> list[int]:
     """Mark runs that still say 'running' but whose process is gone (killed, crashed) as 'aborted'."""
     reaped = []
@@ -61,8 +62,19 @@ def start_run(conn: psycopg.Connection, source_uri: str, since_at: datetime, unt
     return load_id
 
 
-def finish_run(conn: psycopg.Connection, load_id: int, *, status: str, objects: int, rows: int, bytes_: int,
-               quarantined: int, rejected: int, failed_objects: int, error: str | None) -> None:
+def finish_run(
+    conn: psycopg.Connection,
+    load_id: int,
+    *,
+    status: str,
+    objects: int,
+    rows: int,
+    bytes_: int,
+    quarantined: int,
+    rejected: int,
+    failed_objects: int,
+    error: str | None,
+) -> None:
     conn.execute(
         "update ops.load_runs set finished_at = clock_timestamp(), status = %s, objects = %s, rows = %s,"
         " bytes = %s, quarantined = %s, rejected = %s, failed_objects = %s, error = %s where load_id = %s",
@@ -73,7 +85,10 @@ def finish_run(conn: psycopg.Connection, load_id: int, *, status: str, objects: 
 
 # --- objects ----------------------------------------------------------------------------------------------
 
-def entries_for_hours(conn: psycopg.Connection, first_hour: datetime, last_hour: datetime) -> dict[str, ManifestEntry]:
+
+def entries_for_hours(
+    conn: psycopg.Connection, first_hour: datetime, last_hour: datetime
+) -> dict[str, ManifestEntry]:
     """Manifest rows of the partitions in [first_hour, last_hour], by key."""
     rows = conn.execute(
         "select source_key, etag, size_bytes, status from ops.loaded_objects"
@@ -85,7 +100,9 @@ def entries_for_hours(conn: psycopg.Connection, first_hour: datetime, last_hour:
 
 def try_lock_object(conn: psycopg.Connection, key: str) -> bool:
     """Lock one object for the current transaction; False if another run is loading it right now."""
-    return conn.execute("select pg_try_advisory_xact_lock(%s, hashtext(%s))", (LOCK_OBJECT, key)).fetchone()[0]
+    return conn.execute("select pg_try_advisory_xact_lock(%s, hashtext(%s))", (LOCK_OBJECT, key)).fetchone()[
+        0
+    ]
 
 
 def entry(conn: psycopg.Connection, key: str) -> ManifestEntry | None:
@@ -100,17 +117,37 @@ def forget(conn: psycopg.Connection, key: str) -> None:
     conn.execute("delete from ops.loaded_objects where source_key = %s and status <> 'loaded'", (key,))
 
 
-def record_object(conn: psycopg.Connection, obj: RawObject, load_id: int, *, rows: int, quarantined: int,
-                  status: str, error: str | None) -> None:
+def record_object(
+    conn: psycopg.Connection,
+    obj: RawObject,
+    load_id: int,
+    *,
+    rows: int,
+    quarantined: int,
+    status: str,
+    error: str | None,
+) -> None:
     conn.execute(
         "insert into ops.loaded_objects"
         " (source_key, kind, partition_hour, etag, size_bytes, load_id, rows, quarantined, status, error)"
         " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        (obj.key, obj.kind, obj.partition_hour, obj.etag, obj.size, load_id, rows, quarantined, status, error),
+        (
+            obj.key,
+            obj.kind,
+            obj.partition_hour,
+            obj.etag,
+            obj.size,
+            load_id,
+            rows,
+            quarantined,
+            status,
+            error,
+        ),
     )
 
 
 # --- status -----------------------------------------------------------------------------------------------
+
 
 def watermark(conn: psycopg.Connection) -> tuple[datetime | None, datetime | None]:
     """(newest partition hour with a loaded object, when the last object was loaded)."""
@@ -130,5 +167,6 @@ def last_runs(conn: psycopg.Connection, limit: int = 5) -> list[tuple]:
 def unloadable_objects(conn: psycopg.Connection) -> list[tuple[str, str, str | None]]:
     """(key, status, error) of objects recorded as corrupt or failed."""
     return conn.execute(
-        "select source_key, status, error from ops.loaded_objects where status <> 'loaded' order by source_key"
+        "select source_key, status, error from ops.loaded_objects"
+        " where status <> 'loaded' order by source_key"
     ).fetchall()

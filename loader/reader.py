@@ -28,14 +28,29 @@ CHUNK_BYTES = 1 << 20  # decompressed bytes per read: memory stays flat whatever
 BIGINT = 2**63
 
 _UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_TIMESTAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)")
+_TIMESTAMP_RE = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)"
+)
 
 # Errors that mean "these bytes are not a (complete) gzip stream": the object is corrupt, not the network.
 NoneType = type(None)
 _UNSEEN = object()
-_JSON_TYPES = {"text": str, "uuid": str, "timestamptz": str, "bigint": int, "boolean": bool, "double precision": float}
-_JSON_TYPE_NAMES = {"text": "a string", "uuid": "a uuid string", "timestamptz": "an RFC 3339 timestamp string",
-                    "bigint": "a 64-bit integer", "boolean": "a boolean", "double precision": "a number"}
+_JSON_TYPES = {
+    "text": str,
+    "uuid": str,
+    "timestamptz": str,
+    "bigint": int,
+    "boolean": bool,
+    "double precision": float,
+}
+_JSON_TYPE_NAMES = {
+    "text": "a string",
+    "uuid": "a uuid string",
+    "timestamptz": "an RFC 3339 timestamp string",
+    "bigint": "a 64-bit integer",
+    "boolean": "a boolean",
+    "double precision": "a number",
+}
 
 CORRUPT_GZIP_ERRORS = (EOFError, igzip.BadGzipFile, isal_zlib.error, zlib.error)
 
@@ -70,8 +85,10 @@ class RawKind:
         self.decoder = None
         if not self.required_untyped:
             required = {self.names[i] for i in self.required}
-            fields = [(name, _JSON_TYPES[t]) if name in required else (name, _JSON_TYPES[t] | None, None)
-                      for name, t in self.columns]
+            fields = [
+                (name, _JSON_TYPES[t]) if name in required else (name, _JSON_TYPES[t] | None, None)
+                for name, t in self.columns
+            ]
             struct = msgspec.defstruct(f"{definition}_columns", fields, kw_only=True, gc=False)
             self.decoder = msgspec.json.Decoder(struct)
 

@@ -81,8 +81,11 @@ def connect(dsn: str) -> psycopg.Connection:
         raise LoadError(f"cannot connect to PostgreSQL ({describe_dsn(dsn)}): {reason}") from None
 
 
-def run_load(settings: LoadSettings, on_object: Callable[[ObjectOutcome], None] | None = None,
-             on_plan: Callable[[RunSummary], None] | None = None) -> RunSummary:
+def run_load(
+    settings: LoadSettings,
+    on_object: Callable[[ObjectOutcome], None] | None = None,
+    on_plan: Callable[[RunSummary], None] | None = None,
+) -> RunSummary:
     """Load what is new in [since - lookback, until]; raises LoadError if it cannot start."""
     try:
         store = open_store(settings.source)
@@ -98,8 +101,10 @@ def run_load(settings: LoadSettings, on_object: Callable[[ObjectOutcome], None] 
                 for version in migrations.migrate(conn):
                     log.info("applied migration %s", version, extra={"migration": version})
             except psycopg.Error as exc:
-                raise LoadError(f"cannot apply the loader's migrations (run the first load as the database "
-                                f"owner): {str(exc).strip()}") from None
+                raise LoadError(
+                    f"cannot apply the loader's migrations (run the first load as the database "
+                    f"owner): {str(exc).strip()}"
+                ) from None
             # Safe: rows and their manifest row commit together, so a commit lost in a server crash loses
             # both and the next run reloads the object. Saves a WAL flush per object.
             conn.execute("set synchronous_commit = off")
@@ -113,10 +118,16 @@ def run_load(settings: LoadSettings, on_object: Callable[[ObjectOutcome], None] 
         else:
             known = manifest.entries_for_hours(conn, hours[0], hours[-1])
         plan = listing.plan(listed, known)
-        summary.listed, summary.already_loaded, summary.to_load = len(listed), plan.already_loaded, plan.to_load
+        summary.listed, summary.already_loaded, summary.to_load = (
+            len(listed),
+            plan.already_loaded,
+            plan.to_load,
+        )
         summary.changed = [obj.key for obj in plan.changed]
         for key in summary.changed:
-            summary.errors.append(f"{key}: already loaded, but its size/etag changed since (raw objects are write-once)")
+            summary.errors.append(
+                f"{key}: already loaded, but its size/etag changed since (raw objects are write-once)"
+            )
         if on_plan:
             on_plan(summary)
         if settings.dry_run:
@@ -124,8 +135,12 @@ def run_load(settings: LoadSettings, on_object: Callable[[ObjectOutcome], None] 
             return summary
 
         summary.load_id = manifest.start_run(conn, settings.source, settings.since, settings.until)
-        log.info("run %s started: %d objects to load", summary.load_id, len(plan.to_load),
-                 extra={"load_id": summary.load_id, "pending": len(plan.to_load), "listed": len(listed)})
+        log.info(
+            "run %s started: %d objects to load",
+            summary.load_id,
+            len(plan.to_load),
+            extra={"load_id": summary.load_id, "pending": len(plan.to_load), "listed": len(listed)},
+        )
         source = PrefetchingStore(store, plan.to_load) if isinstance(store, S3Store) else None
         try:
             for obj in plan.to_load:
@@ -146,7 +161,10 @@ def run_load(settings: LoadSettings, on_object: Callable[[ObjectOutcome], None] 
             if source:
                 source.close()
         if summary.quarantined:
-            summary.errors.append(f"{summary.quarantined} lines quarantined (see raw.quarantine where _load_id = {summary.load_id})")
+            summary.errors.append(
+                f"{summary.quarantined} lines quarantined"
+                f" (see raw.quarantine where _load_id = {summary.load_id})"
+            )
         partial = summary.failed_objects or summary.quarantined or summary.changed
         summary.status = "partial" if partial else "succeeded"
         _finish(conn, settings, summary)
@@ -175,9 +193,16 @@ def _count(summary: RunSummary, outcome: ObjectOutcome) -> None:
 
 def _finish(conn: psycopg.Connection, settings: LoadSettings, summary: RunSummary) -> None:
     """Record the run's totals; on a dead connection, a fresh one (the reaper covers the worst case)."""
-    fields = dict(status=summary.status, objects=summary.objects, rows=summary.rows, bytes_=summary.bytes,
-                  quarantined=summary.quarantined, rejected=summary.rejected,
-                  failed_objects=summary.failed_objects, error="\n".join(summary.errors[:20]) or None)
+    fields = dict(
+        status=summary.status,
+        objects=summary.objects,
+        rows=summary.rows,
+        bytes_=summary.bytes,
+        quarantined=summary.quarantined,
+        rejected=summary.rejected,
+        failed_objects=summary.failed_objects,
+        error="\n".join(summary.errors[:20]) or None,
+    )
     try:
         manifest.finish_run(conn, summary.load_id, **fields)
     except psycopg.Error:

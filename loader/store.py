@@ -63,7 +63,9 @@ class LocalStore:
             if not entry.is_file():
                 continue
             st = entry.stat()
-            obj = _raw_object(prefix + entry.name, st.st_size, None, datetime.fromtimestamp(st.st_mtime, timezone.utc))
+            obj = _raw_object(
+                prefix + entry.name, st.st_size, None, datetime.fromtimestamp(st.st_mtime, timezone.utc)
+            )
             if obj:
                 yield obj
 
@@ -81,7 +83,9 @@ class S3Store:
         self.bucket = parsed.netloc
         self.prefix = parsed.path.strip("/")
         # boto3 honours AWS_ENDPOINT_URL_S3 (MinIO, moto, localstack) and the usual credential chain.
-        self.client = boto3.client("s3", config=botocore.config.Config(retries={"mode": "standard", "max_attempts": 5}))
+        self.client = boto3.client(
+            "s3", config=botocore.config.Config(retries={"mode": "standard", "max_attempts": 5})
+        )
 
     def _full(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
@@ -94,7 +98,9 @@ class S3Store:
         try:
             for page in paginator.paginate(Bucket=self.bucket, Prefix=self._full(prefix)):
                 for item in page.get("Contents", ()):
-                    obj = _raw_object(item["Key"][strip:], item["Size"], item["ETag"].strip('"'), item["LastModified"])
+                    obj = _raw_object(
+                        item["Key"][strip:], item["Size"], item["ETag"].strip('"'), item["LastModified"]
+                    )
                     if obj:
                         yield obj
         except (BotoCoreError, ClientError) as exc:
@@ -105,7 +111,10 @@ class S3Store:
 
         # smart-open streams the body in ranges and resumes a dropped connection; gzip is ours (isal).
         return smart_open.open(
-            f"s3://{self.bucket}/{self._full(key)}", "rb", compression="disable", transport_params={"client": self.client}
+            f"s3://{self.bucket}/{self._full(key)}",
+            "rb",
+            compression="disable",
+            transport_params={"client": self.client},
         )
 
 

@@ -1,4 +1,4 @@
-"""--since / --until values: an ISO 8601 time (UTC if it has no offset) or a span back from now (90m, 2h, 3d)."""
+"""--since / --until: an ISO 8601 time (UTC if it has no offset) or a span back from now (90m, 2h, 3d)."""
 
 from __future__ import annotations
 
@@ -19,5 +19,7 @@ def parse_instant(text: str, now: datetime) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"{text!r} is neither an ISO time (2026-11-22T09:00Z) nor a span (90m, 2h, 3d)") from None
+        raise ValueError(
+            f"{text!r} is neither an ISO time (2026-11-22T09:00Z) nor a span (90m, 2h, 3d)"
+        ) from None
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)

@@ -54,9 +54,15 @@ def collected_event(received_at: datetime, **overrides) -> dict:
 
 
 def rejected_event(received_at: datetime) -> dict:
-    return {"received_at": iso(received_at), "request_id": "req-9", "reason": "schema_violation",
-            "error": "event_type: not one of the enum", "event_index": 0, "event_id": "not-a-uuid",
-            "payload": {"event_type": "nope"}}
+    return {
+        "received_at": iso(received_at),
+        "request_id": "req-9",
+        "reason": "schema_violation",
+        "error": "event_type: not one of the enum",
+        "event_index": 0,
+        "event_id": "not-a-uuid",
+        "payload": {"event_type": "nope"},
+    }
 
 
 class RawStore:
@@ -65,7 +71,9 @@ class RawStore:
     def __init__(self, root: Path):
         self.root = root
 
-    def write(self, received_at: datetime, lines: list, kind: str = layout.EVENTS, key: str | None = None) -> str:
+    def write(
+        self, received_at: datetime, lines: list, kind: str = layout.EVENTS, key: str | None = None
+    ) -> str:
         """Write one gzip NDJSON object; lines are dicts (serialized) or bytes (written as they are)."""
         key = key or layout.object_key(kind, received_at)
         body = b"".join((line if isinstance(line, bytes) else orjson.dumps(line)) + b"\n" for line in lines)
@@ -84,7 +92,9 @@ class RawStore:
 def run_cli(*args: str, env: dict | None = None, timeout: float = 120, command: str = "clickstream-load"):
     """Run an installed command for real (its own process, its real exit code)."""
     full_env = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
-    return subprocess.run([str(BIN / command), *args], capture_output=True, text=True, timeout=timeout, env=full_env)
+    return subprocess.run(
+        [str(BIN / command), *args], capture_output=True, text=True, timeout=timeout, env=full_env
+    )
 
 
 def count(dsn: str, query: str, params: tuple = ()):

@@ -6,7 +6,6 @@ import socket
 from datetime import timedelta
 
 import orjson
-
 from loader_helpers import count, run_cli
 
 

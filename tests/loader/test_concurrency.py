@@ -9,9 +9,9 @@ import time
 from datetime import timedelta
 
 import psycopg
+from loader_helpers import BIN, count, run_cli
 
 from loader import migrations
-from loader_helpers import BIN, count, run_cli
 
 OBJECTS, EVENTS_PER_OBJECT = 24, 3000
 
@@ -25,7 +25,9 @@ def write_store(raw_store, now) -> int:
 def start_load(raw_store, dsn) -> subprocess.Popen:
     return subprocess.Popen(
         [str(BIN / "clickstream-load"), "--source", str(raw_store.root), "--dsn", dsn, "--since", "3h"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
 
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 import orjson
 import psycopg
 import pytest
+from loader_helpers import collected_event, count, rejected_event, run_cli
 
 from contract import layout
 from loader import migrations
-from loader_helpers import collected_event, count, rejected_event, run_cli
 
 
 def load(raw_store, dsn, *extra):
@@ -39,20 +39,24 @@ def test_rerun_loads_nothing_twice(raw_store, pg_dsn, now):
     assert count(pg_dsn, "select count(distinct event_id) from raw.events") == 750
     assert count(pg_dsn, "select count(*) from raw.rejected_events") == 3
     with psycopg.connect(pg_dsn) as conn:
-        runs = conn.execute("select status, objects, rows, rejected from ops.load_runs order by load_id").fetchall()
+        runs = conn.execute(
+            "select status, objects, rows, rejected from ops.load_runs order by load_id"
+        ).fetchall()
         assert runs == [("succeeded", 4, 750, 3), ("succeeded", 0, 0, 0)]
         # The typed columns and the payload hold exactly what the collector wrote.
         sample = written[0]
         row = conn.execute(
-            "select event_type, page_title, is_bot, clock_skew_ms, received_at, payload, _line_no, _source_key,"
-            " _load_id from raw.events where event_id = %s",
+            "select event_type, page_title, is_bot, clock_skew_ms, received_at, payload, _line_no,"
+            " _source_key, _load_id from raw.events where event_id = %s",
             (sample["event_id"],),
         ).fetchone()
         assert row[0] == "view" and row[1] == sample["page_title"] and row[2] is False and row[3] == -1000
         assert row[4].isoformat(timespec="milliseconds").replace("+00:00", "Z") == sample["received_at"]
         assert row[5] == sample
         assert row[6] == 1 and row[7].startswith("events/year=") and row[8] == 1
-        reject = conn.execute("select reason, event_index, event_id, payload from raw.rejected_events limit 1").fetchone()
+        reject = conn.execute(
+            "select reason, event_index, event_id, payload from raw.rejected_events limit 1"
+        ).fetchone()
         assert reject == ("schema_violation", 0, "not-a-uuid", {"event_type": "nope"})
 
 
@@ -72,24 +76,41 @@ def test_invalid_lines_go_to_quarantine_and_the_rest_loads(raw_store, pg_dsn, no
     ]
     # Passes the cheap checks, but PostgreSQL refuses month 13: the strict reread quarantines it.
     out_of_range = orjson.dumps(collected_event(now, event_at="2026-13-01T00:00:00Z"))
-    key = raw_store.write(now, [good[0], *bad[:5], good[1], b"", good[2], *bad[5:], good[3], out_of_range, good[4]])
+    key = raw_store.write(
+        now, [good[0], *bad[:5], good[1], b"", good[2], *bad[5:], good[3], out_of_range, good[4]]
+    )
 
     result = load(raw_store, pg_dsn, "--since", "1h")
 
     assert result.returncode == 3, result.stderr  # partial: something did not make it to raw.events
     assert count(pg_dsn, "select count(*) from raw.events") == 5
     with psycopg.connect(pg_dsn) as conn:
-        quarantined = conn.execute("select _line_no, reason, raw_line, _source_key from raw.quarantine order by 1").fetchall()
+        quarantined = conn.execute(
+            "select _line_no, reason, raw_line, _source_key from raw.quarantine order by 1"
+        ).fetchall()
         assert [q[0] for q in quarantined] == [2, 3, 4, 5, 6, 10, 11, 12, 13, 14, 16]  # line 8 is blank
         reasons = " | ".join(q[1] for q in quarantined)
-        for expected in ("not JSON", "not a JSON object", "missing required key event_type", "is_bot: expected a boolean",
-                         "event_id: not a uuid", "ts: not an RFC 3339", "page_title: expected a string",
-                         "64-bit integer", "\\u0000", "event_at: timestamp out of range"):
+        for expected in (
+            "not JSON",
+            "not a JSON object",
+            "missing required key event_type",
+            "is_bot: expected a boolean",
+            "event_id: not a uuid",
+            "ts: not an RFC 3339",
+            "page_title: expected a string",
+            "64-bit integer",
+            "\\u0000",
+            "event_at: timestamp out of range",
+        ):
             assert expected in reasons
         assert quarantined[0][2] == "this is not json" and {q[3] for q in quarantined} == {key}
         run = conn.execute("select status, quarantined, error from ops.load_runs").fetchone()
         assert run[0] == "partial" and run[1] == 11 and "quarantined" in run[2]
-        assert conn.execute("select status, rows, quarantined from ops.loaded_objects").fetchone() == ("loaded", 5, 11)
+        assert conn.execute("select status, rows, quarantined from ops.loaded_objects").fetchone() == (
+            "loaded",
+            5,
+            11,
+        )
 
 
 def test_corrupt_gzip_is_recorded_and_the_run_goes_on(raw_store, pg_dsn, now):
@@ -120,7 +141,10 @@ def test_corrupt_gzip_is_recorded_and_the_run_goes_on(raw_store, pg_dsn, now):
     fixed = load(raw_store, pg_dsn, "--since", "1h")
     assert fixed.returncode == 0, fixed.stderr
     assert count(pg_dsn, "select count(*) from raw.events") == 2100
-    assert count(pg_dsn, "select status from ops.loaded_objects where source_key = %s", (truncated_key,)) == "loaded"
+    assert (
+        count(pg_dsn, "select status from ops.loaded_objects where source_key = %s", (truncated_key,))
+        == "loaded"
+    )
 
 
 def test_late_objects_inside_the_lookback_are_loaded(raw_store, pg_dsn, now):
@@ -162,6 +186,7 @@ def test_big_object_streams_in_chunks(raw_store, pg_dsn, now, monkeypatch):
     with connect(pg_dsn) as conn:
         migrations.migrate(conn)
         from loader import manifest
+
         load_id = manifest.start_run(conn, str(raw_store.root), now, now)
         outcome = load_object(conn, store, obj, load_id)
         assert (outcome.status, outcome.rows, outcome.quarantined) == ("loaded", 300, 0)
@@ -184,10 +209,11 @@ def test_since_accepts_iso_times_and_spans(since):
     from loader.timespec import parse_instant
 
     now = datetime(2026, 11, 22, 12, tzinfo=timezone.utc)
-    expected = {"2026-11-22T09:00:00Z": datetime(2026, 11, 22, 9, tzinfo=timezone.utc),
-                "90m": datetime(2026, 11, 22, 10, 30, tzinfo=timezone.utc),
-                "3d": datetime(2026, 11, 19, 12, tzinfo=timezone.utc)}[since]
+    expected = {
+        "2026-11-22T09:00:00Z": datetime(2026, 11, 22, 9, tzinfo=timezone.utc),
+        "90m": datetime(2026, 11, 22, 10, 30, tzinfo=timezone.utc),
+        "3d": datetime(2026, 11, 19, 12, tzinfo=timezone.utc),
+    }[since]
     assert parse_instant(since, now) == expected
     with pytest.raises(ValueError, match="neither an ISO time"):
         parse_instant("yesterday", now)
-

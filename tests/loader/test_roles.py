@@ -30,7 +30,9 @@ def login_member_of(dsn: str, group: str):
     """A LOGIN user in group (password auth is not needed on the local socket: trust)."""
     name = f"u_{group.removeprefix('clickstream_')}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("create role {} login in role {}").format(sql.Identifier(name), sql.Identifier(group)))
+        conn.execute(
+            sql.SQL("create role {} login in role {}").format(sql.Identifier(name), sql.Identifier(group))
+        )
     return name, psycopg.conninfo.make_conninfo(dsn, user=name)
 
 
@@ -58,8 +60,12 @@ def test_reporting_role_reads_marts_and_reports_only_and_writes_nowhere(warehous
             assert conn.execute("select count(*) from reports.rpt_traffic_daily").fetchone() == (1,)
             assert conn.execute("select count(*) from reports.rpt_load_runs").fetchone() == (1,)
             # never raw payloads or the books
-            for statement in ("select payload from raw.events", "select raw_line from raw.quarantine",
-                              "select payload from raw.rejected_events", "select * from ops.load_runs"):
+            for statement in (
+                "select payload from raw.events",
+                "select raw_line from raw.quarantine",
+                "select payload from raw.rejected_events",
+                "select * from ops.load_runs",
+            ):
                 assert refused(conn, statement), statement
             # and writes nowhere
             for statement in (

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import boto3
 import orjson
+from loader_helpers import collected_event, count, rejected_event, run_cli
 
 from contract import layout
-from loader_helpers import collected_event, count, rejected_event, run_cli
 
 
 def test_s3_listing_of_more_than_1000_objects_loads_each_once(s3_bucket, pg_dsn, now):
@@ -34,8 +34,12 @@ def test_s3_listing_of_more_than_1000_objects_loads_each_once(s3_bucket, pg_dsn,
         list(pool.map(upload, bodies.items()))
     source = f"s3://{s3_bucket}/shop/prod"
 
-    first = run_cli("--source", source, "--dsn", pg_dsn, "--since", "2h", "--lookback-hours", "0", timeout=300)
-    second = run_cli("--source", source, "--dsn", pg_dsn, "--since", "2h", "--lookback-hours", "0", timeout=300)
+    first = run_cli(
+        "--source", source, "--dsn", pg_dsn, "--since", "2h", "--lookback-hours", "0", timeout=300
+    )
+    second = run_cli(
+        "--source", source, "--dsn", pg_dsn, "--since", "2h", "--lookback-hours", "0", timeout=300
+    )
 
     assert first.returncode == 0, first.stderr[-2000:]
     assert second.returncode == 0, second.stderr[-2000:]
@@ -45,7 +49,13 @@ def test_s3_listing_of_more_than_1000_objects_loads_each_once(s3_bucket, pg_dsn,
     assert count(pg_dsn, "select count(distinct event_id) from raw.events") == 1012
     assert count(pg_dsn, "select count(*) from raw.rejected_events") == 1
     # S3 ETags are kept in the manifest; keys are relative to the root (no bucket, no prefix).
-    assert count(pg_dsn, "select count(*) from ops.loaded_objects where etag is not null and source_key like 'events/%%'") == 1011
+    assert (
+        count(
+            pg_dsn,
+            "select count(*) from ops.loaded_objects where etag is not null and source_key like 'events/%%'",
+        )
+        == 1011
+    )
 
 
 def test_missing_bucket_is_a_clear_error(s3_endpoint, pg_dsn):
