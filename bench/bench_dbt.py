@@ -50,13 +50,13 @@ with sessions as (
     select
         s as session_no,
         'anon-' || (hashint4(s) & 2147483647) %% %(visitors)s as anonymous_id,
-        timestamptz %(span_start)s + (random() * %(span_hours)s) * interval '1 hour' as started_at,
+        %(span_start)s::timestamptz + (random() * %(span_hours)s) * interval '1 hour' as started_at,
         (hashint4(s * 7) & 2147483647) %% 25 = 0 as logs_in,
         (hashint4(s) & 2147483647) %% %(visitors)s %% 50 = 0 as is_bot,
         (array['direct', 'google', 'chatgpt', 'newsletter', 'cpc'])[1 + (hashint4(s * 3) & 2147483647) %% 5] as source,
         (array['desktop', 'mobile', 'tablet'])[1 + (hashint4(s * 5) & 2147483647) %% 3] as device_type,
         (array['DE', 'AT', 'CH', 'FR', 'US'])[1 + (hashint4(s * 11) & 2147483647) %% 5] as country
-    from generate_series(%(first)s::bigint, %(last)s::bigint) as s
+    from generate_series(%(first)s::integer, %(last)s::integer) as s
 ),
 events as (
     select
@@ -112,6 +112,7 @@ select
     'events/bench/' || to_char(received_at, 'YYYYMMDDHH24'),
     n
 from lines
+order by received_at  -- the loader appends hour by hour
 """
 
 # The floor for (a): dedupe + identity stitching + sessionization (with the 24 h cap) in one statement,
@@ -205,8 +206,12 @@ def dbt(dsn: str, *args: str) -> float:
     return elapsed
 
 
-def models(dsn: str, *extra: str) -> float:
-    return dbt(dsn, "build", "--resource-type", "seed", "--resource-type", "model", *extra)
+def models(dsn: str, *extra: str, label: str | None = None) -> float:
+    elapsed = dbt(dsn, "build", "--resource-type", "seed", "--resource-type", "model", *extra)
+    if label:  # keep dbt's per-model timings of this run for a closer look
+        target = REPO / "bench" / "results" / "dbt-target"
+        shutil.copy(target / "run_results.json", REPO / "bench" / "results" / f"run_results_{label}.json")
+    return elapsed
 
 
 def generate(conn: psycopg.Connection, first: int, last: int, visitors: int, span_start: str, span_hours: float,
@@ -246,7 +251,7 @@ def bench_size(dsn: str, events: int) -> dict:
         figures["raw_rows"] = conn.execute("select count(*) from raw.events").fetchone()[0]
 
     # (a) full build vs the hand-written statement
-    figures["dbt_sessionization_s"] = models(dsn, "--full-refresh", "--select", SESSIONIZATION)
+    figures["dbt_sessionization_s"] = models(dsn, "--full-refresh", "--select", SESSIONIZATION, label="a_sessionization")
     with psycopg.connect(dsn) as conn:
         figures["hand_written_s"] = timed_sql(conn, HAND_WRITTEN)
         hand_rows = conn.execute("select count(*), count(distinct session_id) from bench.sessionized_by_hand").fetchone()
@@ -254,7 +259,7 @@ def bench_size(dsn: str, events: int) -> dict:
         figures["same_result"] = hand_rows == dbt_rows
         conn.execute("drop schema bench cascade")
         conn.commit()
-    figures["dbt_full_build_s"] = models(dsn, "--full-refresh")
+    figures["dbt_full_build_s"] = models(dsn, "--full-refresh", label="a_full_build")
 
     # (c) one new hour on 30 days of history
     hour_sessions = max(1, sessions // (DAYS * 24))
@@ -262,7 +267,7 @@ def bench_size(dsn: str, events: int) -> dict:
         end = conn.execute("select max(event_at) from raw.events").fetchone()[0]
         generate(conn, sessions + 1, sessions + hour_sessions, visitors, end.isoformat(), 1.0, "90 minutes")
     figures["one_hour_events"] = hour_sessions * EVENTS_PER_SESSION
-    figures["incremental_one_hour_s"] = models(dsn)
+    figures["incremental_one_hour_s"] = models(dsn, label="c_incremental_hour")
     figures["full_refresh_after_hour_s"] = models(dsn, "--full-refresh")
 
     # (b) 10% new events (the next three days, late and out-of-order ones included: spread over the last week)
@@ -274,7 +279,7 @@ def bench_size(dsn: str, events: int) -> dict:
         generate(conn, first, first + new_sessions - 1, visitors, start.isoformat(), 7 * 24, "7 days")
         conn.execute("analyze raw.events")
         conn.commit()
-    figures["incremental_10pct_s"] = models(dsn)
+    figures["incremental_10pct_s"] = models(dsn, label="b_incremental_10pct")
     figures["full_refresh_after_10pct_s"] = models(dsn, "--full-refresh")
     return figures
 

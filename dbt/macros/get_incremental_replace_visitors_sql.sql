@@ -8,6 +8,9 @@
     {%- set temp_relation = arg_dict["temp_relation"] -%}
     {%- set members = config.get("visitor_members", "anonymous_id") -%}
     {%- set dest_cols_csv = get_quoted_csv(arg_dict["dest_columns"] | map(attribute="name")) -%}
+    -- the batch is a fresh temp table: statistics let the delete use the visitor_id index
+    analyze {{ temp_relation }};
+
     delete from {{ target_relation }}
     where visitor_id in (
         select batch.visitor_id from {{ temp_relation }} as batch

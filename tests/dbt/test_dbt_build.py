@@ -7,6 +7,7 @@ passes and the reports answer the store owner's questions consistently with the 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import psycopg
@@ -74,6 +75,19 @@ def test_dbt_build_docs_and_freshness(warehouse):
         conn.execute("set role clickstream_reporting")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("select count(*) from intermediate.int_events_deduped")
+
+    # every column of every model is documented, and nothing documented is missing
+    nodes = json.loads((DBT_DIR / "target" / "manifest.json").read_text())["nodes"]
+    with psycopg.connect(warehouse) as conn:
+        for node in nodes.values():
+            if node["resource_type"] != "model":
+                continue
+            actual = [r[0] for r in conn.execute(
+                "select column_name from information_schema.columns where table_schema = %s and table_name = %s"
+                " order by ordinal_position", (node["schema"], node["name"]))]
+            assert node["description"], node["name"]
+            assert set(actual) == set(node["columns"]), (node["name"], set(actual) ^ set(node["columns"]))
+            assert all(c["description"] for c in node["columns"].values()), node["name"]
 
     docs = run_dbt(warehouse, "docs", "generate")
     assert docs.success

@@ -1,4 +1,4 @@
--- depends_on: {{ ref('int_anonymous_ids_stitched') }}
+-- depends_on: {{ ref('int_anonymous_ids_stitched') }}, {{ ref('int_events_deduped') }}
 {{
     config(
         materialized='incremental',
@@ -18,74 +18,83 @@
 
 with
 
-stitched as (
-    select * from {{ ref('int_events_stitched') }}
-),
-
 {% if is_incremental() %}
 
-identities as (
-    select * from {{ ref('int_anonymous_ids_stitched') }}
-),
-
+-- Every read below goes to the indexed tables through one predicate each (a CTE read twice would be
+-- materialized in full, and an OR of IN-lists would scan): the batch stays proportional to what changed.
 new_events as (
     select
-        event_id,
-        anonymous_id
-    from stitched
-    where {{ incremental_window('_loaded_at') }}
+        new_stitched.event_id,
+        new_stitched.anonymous_id
+    from {{ ref('int_events_stitched') }} as new_stitched
+    where {{ incremental_window('new_stitched._loaded_at', '_loaded_at') }}
 ),
 
 changed_anonymous_ids as (
-    select distinct anonymous_id from new_events
+    select distinct new_events.anonymous_id from new_events
 ),
 
 -- visitors whose events may change: those the changed browsers' events belong to now, and before this run
 affected_visitors as (
-    select stitched.visitor_id
-    from stitched
-    where stitched.anonymous_id in (select changed_anonymous_ids.anonymous_id from changed_anonymous_ids)
+    select now_stitched.visitor_id
+    from {{ ref('int_events_stitched') }} as now_stitched
+    where now_stitched.anonymous_id in (select changed_anonymous_ids.anonymous_id from changed_anonymous_ids)
     union
     select previous.visitor_id
     from {{ this }} as previous
-    where
-        previous.anonymous_id in (select changed_anonymous_ids.anonymous_id from changed_anonymous_ids)
-        or previous.event_id in (select new_events.event_id from new_events)
+    where previous.anonymous_id in (select changed_anonymous_ids.anonymous_id from changed_anonymous_ids)
+    union
+    select previous.visitor_id
+    from {{ this }} as previous
+    where previous.event_id in (select new_events.event_id from new_events)
+),
+
+-- every event that can belong to an affected visitor: by its user_id, its browser, or its browser's login
+candidate_event_ids as (
+    select deduped.event_id
+    from {{ ref('int_events_deduped') }} as deduped
+    where deduped.user_id in (select affected_visitors.visitor_id from affected_visitors)
+    union
+    select deduped.event_id
+    from {{ ref('int_events_deduped') }} as deduped
+    where deduped.anonymous_id in (select affected_visitors.visitor_id from affected_visitors)
+    union
+    select deduped.event_id
+    from {{ ref('int_events_deduped') }} as deduped
+    where deduped.anonymous_id in (
+        select identities.anonymous_id
+        from {{ ref('int_anonymous_ids_stitched') }} as identities
+        where identities.user_id in (select affected_visitors.visitor_id from affected_visitors)
+    )
 ),
 
 -- every event now belonging to an affected visitor: the whole visitor is sessionized again
 affected_visitor_events as (
-    select stitched.*
-    from stitched
+    select candidates.*
+    from {{ ref('int_events_stitched') }} as candidates
     where
-        (
-            stitched.user_id in (select affected_visitors.visitor_id from affected_visitors)
-            or stitched.anonymous_id in (select affected_visitors.visitor_id from affected_visitors)
-            or stitched.anonymous_id in (
-                select identities.anonymous_id
-                from identities
-                where identities.user_id in (select affected_visitors.visitor_id from affected_visitors)
-            )
-        )
-        and stitched.visitor_id in (select affected_visitors.visitor_id from affected_visitors)
+        candidates.event_id in (select candidate_event_ids.event_id from candidate_event_ids)
+        and candidates.visitor_id in (select affected_visitors.visitor_id from affected_visitors)
 ),
 
 -- the still-anonymous history of the same browsers: replace_visitors deletes it with them, so recompute it
 events_in_scope as (
     select * from affected_visitor_events
     union all
-    select stitched.*
-    from stitched
+    select browser_history.*
+    from {{ ref('int_events_stitched') }} as browser_history
     where
-        stitched.anonymous_id in (select affected_visitor_events.anonymous_id from affected_visitor_events)
-        and stitched.visitor_id = stitched.anonymous_id
-        and stitched.visitor_id not in (select affected_visitors.visitor_id from affected_visitors)
+        browser_history.anonymous_id in (
+            select affected_visitor_events.anonymous_id from affected_visitor_events
+        )
+        and browser_history.visitor_id = browser_history.anonymous_id
+        and browser_history.visitor_id not in (select affected_visitors.visitor_id from affected_visitors)
 ),
 
 {% else %}
 
 events_in_scope as (
-    select * from stitched
+    select * from {{ ref('int_events_stitched') }}
 ),
 
 {% endif %}
