@@ -12,13 +12,20 @@ import pandas as pd
 
 from shared import CATEGORY_FILTER, DIMENSION_FILTER, Filters, fetch
 
-# The one cheap poll: rpt_freshness is one row that dbt rebuilds on every run (built_at) and that says what
-# the newest loaded event is (last_loaded_at). It changes exactly when dbt has rebuilt the reports, so
-# cached results are reused until then; no loaded event at all means an empty warehouse (NULL).
+# The one cheap poll. rpt_freshness is one row rebuilt by every dbt run (built_at) saying what the newest
+# loaded event is (last_loaded_at: NULL = nothing loaded yet = an empty warehouse). dbt rebuilds report
+# tables one by one and each rebuild gets a new table (a new oid), so the oids of the report tables are
+# part of the version too: it keeps changing until the last report of a build is in place, and a result
+# cached half-way through a build is never served under the final version. Catalog reads only: cheap.
 DATA_VERSION = """
-select built_at::text || ' / ' || last_loaded_at::text
-from reports.rpt_freshness
-where last_loaded_at is not null
+select freshness.built_at::text || ' ' || report_tables.oids
+from reports.rpt_freshness as freshness
+cross join (
+    select string_agg(tables.oid::text, '.' order by tables.oid) as oids
+    from pg_catalog.pg_class as tables
+    where tables.relnamespace = 'reports'::regnamespace and tables.relkind in ('r', 'p', 'm', 'v')
+) as report_tables
+where freshness.last_loaded_at is not null
 """
 
 # Date bounds and the filter choices (cheap: daily grain tables).
@@ -67,34 +74,39 @@ group by date_day
 order by date_day
 """
 
-# Distinct visitors: daily (DAU, averaged over the period), the last 7 days (WAU) and the last 30 days (MAU)
-# of the period. The table has one row per day x visitor x dimensions.
+# Distinct visitors, in one scan: daily (the series, and DAU = their average over the period), the last 7
+# days (WAU) and the last 30 days (MAU) of the period. The table has one row per day x visitor x dimensions.
+# group by rather than count(distinct): a hash aggregate, about twice as fast here.
 ACTIVE_VISITORS = f"""
-with filtered as (
+with filtered as materialized (
     select date_day, visitor_id
     from reports.rpt_active_visitors_daily
     where {DIMENSION_FILTER}
 ),
 
+visitor_days as (
+    select date_day, visitor_id from filtered where date_day >= %(period_start)s group by date_day, visitor_id
+),
+
 daily as (
-    select date_day, count(distinct visitor_id) as visitors
-    from filtered
-    where date_day >= %(period_start)s
-    group by date_day
+    select date_day, count(*) as visitors from visitor_days group by date_day
+),
+
+visitors as (
+    select visitor_id, max(date_day) as last_day from filtered group by visitor_id
+),
+
+totals as (
+    select
+        (select coalesce(sum(visitors), 0) from daily)::float8 / %(period_days)s as dau,
+        (select count(*) from visitors where last_day >= %(wau_start)s) as wau,
+        (select count(*) from visitors) as mau
 )
 
-select
-    (select coalesce(sum(visitors), 0) from daily)::float8 / %(period_days)s as dau,
-    (select count(distinct visitor_id) from filtered where date_day >= %(wau_start)s) as wau,
-    (select count(distinct visitor_id) from filtered) as mau
-"""
-
-ACTIVE_VISITORS_DAILY = f"""
-select date_day, count(distinct visitor_id) as visitors
-from reports.rpt_active_visitors_daily
-where {DIMENSION_FILTER}
-group by date_day
-order by date_day
+select daily.date_day, daily.visitors, totals.dau, totals.wau, totals.mau
+from totals
+left join daily on true
+order by daily.date_day
 """
 
 
@@ -103,6 +115,8 @@ def traffic_daily(f: Filters, version: str) -> pd.DataFrame:
 
 
 def active_visitors(f: Filters, version: str) -> pd.DataFrame:
+    """One row per day with visitors (date_day, visitors), each carrying the period's dau, wau and mau
+    (a single row with date_day NULL when no visitor was active)."""
     # MAU looks at the 30 days ending on the period's last day, WAU at the last 7, DAU at the period itself.
     params = f.params()
     params.update(
@@ -112,10 +126,6 @@ def active_visitors(f: Filters, version: str) -> pd.DataFrame:
         wau_start=f.end - timedelta(days=6),
     )
     return fetch(ACTIVE_VISITORS, params, version=version)
-
-
-def active_visitors_daily(f: Filters, version: str) -> pd.DataFrame:
-    return fetch(ACTIVE_VISITORS_DAILY, f.params(), version=version)
 
 
 # --- Funnels --------------------------------------------------------------------------------------------------

@@ -79,8 +79,9 @@ class Warehouse:
                 autocommit=True,
                 connect_timeout=3,
                 application_name="clickstream-dashboard",
-                # The dashboard never writes, whatever role it is given; a runaway query is cut off.
-                options="-c default_transaction_read_only=on -c statement_timeout=60000",
+                # The dashboard never writes, whatever role it is given; a runaway query is cut off; distinct
+                # visitor counts hash in memory instead of spilling to disk.
+                options="-c default_transaction_read_only=on -c statement_timeout=60000 -c work_mem=64MB",
             )
         return self._conn
 

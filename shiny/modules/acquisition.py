@@ -110,14 +110,12 @@ def acquisition_server(input, output, session, filters: Callable[[], Filters],
     @components.render_plotly
     def channel_chart():
         channels = breakdown(ready(page())["current"], "channel")
-        return (plots.bars(channels, "channel", {"sessions": "Sessions"}, "Sessions by channel"))
+        return plots.bars(channels, "channel", {"sessions": "Sessions"}, "Sessions by channel")
 
     @components.render_plotly
     def conversion_chart():
         channels = breakdown(ready(page())["current"], "channel")
-        return (
-            plots.bars(channels, "channel", {"conversion_rate": "Conversion rate"}, "Conversion rate by channel")
-        )
+        return plots.bars(channels, "channel", {"conversion_rate": "Conversion rate"}, "Conversion rate by channel")
 
     @reactive.calc
     def table():

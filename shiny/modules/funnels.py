@@ -112,10 +112,10 @@ def funnels_server(input, output, session, filters: Callable[[], Filters], versi
     def funnel_chart():
         now = totals(ready(page())["current"])
         kind = input.kind()
-        return (plots.funnel(
+        return plots.funnel(
             [label for _, label, *_ in queries.FUNNEL_STAGES], [now[c] for c in stage_columns(kind)],
             f"{FUNNEL_KINDS[kind]} funnel, in sessions",
-        ))
+        )
 
     @components.render_plotly
     def by_device_chart():
@@ -123,11 +123,11 @@ def funnels_server(input, output, session, filters: Callable[[], Filters], versi
         kind = input.kind()
         by_device = frame.groupby("device_type", as_index=False)[["sessions", *ALL_STAGE_COLUMNS]].sum()
         by_device = with_rates(by_device, kind)
-        return (plots.bars(
+        return plots.bars(
             by_device, "device_type",
             {f"{stage}_conversion": label for stage, label, *_ in queries.FUNNEL_STAGES[1:]},
             "Stage conversion by device (from the previous stage)",
-        ))
+        )
 
     @reactive.calc
     def table():

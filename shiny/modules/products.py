@@ -123,14 +123,13 @@ def products_server(input, output, session, filters: Callable[[], Filters], vers
     @components.render_plotly
     def category_chart():
         categories = by_category(ready(page())["current"])
-        return (plots.bars(categories, "category", {"revenue": "Revenue"}, "Revenue by category"))
+        return plots.bars(categories, "category", {"revenue": "Revenue"}, "Revenue by category")
 
     @components.render_plotly
     def top_chart():
         top = ready(page())["current"].sort_values(["revenue", "product_id"], ascending=[False, True]).head(TOP_N)
         top = top.assign(label=top["product_name"].fillna(top["product_id"]))
-        return (plots.bars(top, "label", {"revenue": "Revenue"}, f"Top {TOP_N} products by revenue",
-                                          horizontal=True))
+        return plots.bars(top, "label", {"revenue": "Revenue"}, f"Top {TOP_N} products by revenue", horizontal=True)
 
     @reactive.calc
     def top():

@@ -133,19 +133,17 @@ def reliability_server(input, output, session, filters: Callable[[], Filters],
     @components.render_plotly
     def runs_chart():
         runs = ready(page())["runs"].sort_values("started_at")
-        return (plots.bars(runs, "started_at", {"rows_loaded": "Rows loaded",
-                                                                "rows_quarantined": "Quarantined",
-                                                                "rows_rejected": "Rejected"},
-                                          "Rows per load run", stacked=True))
+        columns = {"rows_loaded": "Rows loaded", "rows_quarantined": "Quarantined", "rows_rejected": "Rejected"}
+        return plots.bars(runs, "started_at", columns, "Rows per load run", stacked=True)
 
     @components.render_plotly
     def daily_chart():
         health = ready(page())["health"]
-        return (plots.lines(
+        return plots.lines(
             health, {"events": "Events", "rejected_events": "Rejected", "quarantined_lines": "Quarantined",
                      "late_events": "Late (> 1 h)"},
             "Events per received day",
-        ))
+        )
 
     @reactive.calc
     def runs():

@@ -86,13 +86,14 @@ def daily_rows(daily: pd.DataFrame, visitors: pd.DataFrame) -> pd.DataFrame:
 
 def load(f: Filters, v: str) -> dict[str, pd.DataFrame]:
     """Everything the page shows for filters f at data version v (the benchmark calls this too)."""
+    active, active_previous = queries.active_visitors(f, v), queries.active_visitors(f.previous(), v)
     return {
         "daily": queries.traffic_daily(f, v),
         "previous": queries.traffic_daily(f.previous(), v),
-        "active": queries.active_visitors(f, v),
-        "active_previous": queries.active_visitors(f.previous(), v),
-        "visitors_daily": queries.active_visitors_daily(f, v),
-        "visitors_previous": queries.active_visitors_daily(f.previous(), v),
+        "active": active.iloc[0],
+        "active_previous": active_previous.iloc[0],
+        "visitors_daily": active.dropna(subset=["date_day"])[["date_day", "visitors"]],
+        "visitors_previous": active_previous.dropna(subset=["date_day"])[["date_day", "visitors"]],
     }
 
 
@@ -110,7 +111,7 @@ def traffic_server(input, output, session, filters: Callable[[], Filters], versi
     def kpi_values():
         data = ready(page())
         now, before = summarize(data["daily"]), summarize(data["previous"])
-        active, active_before = data["active"].iloc[0], data["active_previous"].iloc[0]
+        active, active_before = data["active"], data["active_previous"]
         d = components.delta
         return {
             "dau": (fmt_float(active["dau"], 1), d(active["dau"], active_before["dau"])),
@@ -130,17 +131,13 @@ def traffic_server(input, output, session, filters: Callable[[], Filters], versi
     @components.render_plotly
     def sessions_trend():
         data = ready(page())
-        return (
-            plots.trend(data["daily"], data["previous"], "sessions", "Sessions per day", "Sessions")
-        )
+        return plots.trend(data["daily"], data["previous"], "sessions", "Sessions per day", "Sessions")
 
     @components.render_plotly
     def visitors_trend():
         data = ready(page())
-        return (
-            plots.trend(data["visitors_daily"], data["visitors_previous"], "visitors",
-                        "Active visitors per day", "Visitors")
-        )
+        return plots.trend(data["visitors_daily"], data["visitors_previous"], "visitors", "Active visitors per day",
+                           "Visitors")
 
     @reactive.calc
     def table():

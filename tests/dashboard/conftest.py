@@ -194,7 +194,8 @@ def built_warehouse(pg_server, tmp_path_factory):
     """One warehouse for the whole session, built from simulated traffic by the real pipeline."""
     dsn = create_database(pg_server, "dash_built")
     migrate(dsn)
-    simulate_and_load(dsn, tmp_path_factory.mktemp("raw"), days=45, visitors_per_day=60)
+    # 100 visits a day: enough for the simulator to send some bots (its crawler rate rounds to 0 below that).
+    simulate_and_load(dsn, tmp_path_factory.mktemp("raw"), days=35, visitors_per_day=100)
     dbt_build(dsn)
     yield BuiltWarehouse(dsn=dsn, reader_dsn=reader_dsn(dsn))
     drop_database(pg_server, dsn)
