@@ -64,3 +64,39 @@ def test_demo_unreachable_database_is_a_clear_error(home):
     assert proc.returncode == 1
     assert "cannot reach the configured database" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_demo_serves_the_dashboards_until_ctrl_c(home):
+    import signal
+    import time
+    import urllib.request
+
+    from clickstream.demo import port_free
+
+    port, ingest_port = free_port(), free_port()
+    env = _env(home, CLICKSTREAM_DEMO_SERVE="1", CLICKSTREAM_DEMO_PORT=str(port),
+               CLICKSTREAM_DEMO_INGEST_PORT=str(ingest_port), CLICKSTREAM_DEMO_DAYS="0.1", PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([entry_point("clickstream-demo")], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline, seen = time.monotonic() + 900, []
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+            if "open http://127.0.0.1:" in line:
+                break
+        assert any("open http://127.0.0.1:" in s for s in seen), "".join(seen)[-4000:]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as resp:
+            page = resp.read().decode()
+        assert resp.status == 200 and "Traffic &amp; Engagement" in page and "Reliability" in page
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, out[-3000:]
+    assert "stopping the dashboards" in out and "stopping the collector" in out
+    assert port_free(port) and port_free(ingest_port)
