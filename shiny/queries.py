@@ -181,6 +181,20 @@ where {DIMENSION_FILTER} {CATEGORY_FILTER}
 group by product_id
 """
 
+# The previous period only feeds the KPI deltas: totals, no per-product grouping.
+PRODUCT_TOTALS = f"""
+select
+    coalesce(sum(product_views), 0) as product_views,
+    coalesce(sum(add_to_carts), 0) as add_to_carts,
+    coalesce(sum(units_purchased), 0) as units_purchased,
+    coalesce(sum(revenue), 0) as revenue,
+    coalesce(sum(view_sessions), 0) as view_sessions,
+    coalesce(sum(add_to_cart_sessions), 0) as add_to_cart_sessions,
+    coalesce(sum(purchase_sessions), 0) as purchase_sessions
+from reports.rpt_product_daily
+where {DIMENSION_FILTER} {CATEGORY_FILTER}
+"""
+
 SEARCH_TERMS = f"""
 select
     search_term,
@@ -197,6 +211,10 @@ limit 20
 
 def products(f: Filters, version: str) -> pd.DataFrame:
     return fetch(PRODUCTS, f.params(), version=version)
+
+
+def product_totals(f: Filters, version: str) -> pd.DataFrame:
+    return fetch(PRODUCT_TOTALS, f.params(), version=version)
 
 
 def search_terms(f: Filters, version: str) -> pd.DataFrame:

@@ -83,7 +83,7 @@ def load(f: Filters, v: str) -> dict[str, pd.DataFrame]:
     """Everything the page shows for filters f at data version v (the benchmark calls this too)."""
     return {
         "current": with_rates(queries.products(f, v)),
-        "previous": queries.products(f.previous(), v),
+        "previous": queries.product_totals(f.previous(), v),
         "searches": queries.search_terms(f, v),
     }
 
@@ -122,8 +122,7 @@ def products_server(input, output, session, filters: Callable[[], Filters], vers
 
     @components.render_plotly
     def category_chart():
-        categories = by_category(ready(page())["current"])
-        return plots.bars(categories, "category", {"revenue": "Revenue"}, "Revenue by category")
+        return plots.bars(categories(), "category", {"revenue": "Revenue"}, "Revenue by category")
 
     @components.render_plotly
     def top_chart():
