@@ -231,7 +231,9 @@ def main(events: int, days: int, steps: int, dsn: str | None, keep: bool, quick:
             app.wait(timeout=15)
         sql = sql_times(dsn, {t: r["changes"] for t, r in browser.items()}, start, end)
 
-        print(f"\nwarehouse: {loaded:,} raw events; dates {start} .. {end}; {steps} filter changes per page")
+        load1, load5, _ = os.getloadavg()
+        print(f"\nwarehouse: {loaded:,} raw events; dates {start} .. {end}; {steps} filter changes per page; "
+              f"machine: {os.cpu_count()} cores, load average {load1:.1f} (1 min) {load5:.1f} (5 min)")
         print(f"{'page':<22}{'change p50':>11}{'change p95':>11}{'warm p95':>10}{'sql p95':>9}"
               f"{'change/warm':>12}{'change/sql':>11}{'target':>8}")
         every_change = []

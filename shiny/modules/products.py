@@ -122,7 +122,9 @@ def products_server(input, output, session, filters: Callable[[], Filters], vers
 
     @components.render_plotly
     def category_chart():
-        return plots.bars(categories(), "category", {"revenue": "Revenue"}, "Revenue by category")
+        frame = ready(page())["current"]
+        top_level = frame.assign(category=frame["category"].fillna("unknown").str.split(".").str[0])
+        return plots.bars(by_category(top_level), "category", {"revenue": "Revenue"}, "Revenue by top-level category")
 
     @components.render_plotly
     def top_chart():
