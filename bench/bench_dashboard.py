@@ -183,7 +183,8 @@ def sql_times(dsn: str, changes_by_page: dict[str, list], start, end) -> dict[st
 
 
 @click.command()
-@click.option("--events", default=10_000_000, show_default=True, help="Size of the warehouse to build.")
+@click.option("--events", default=10_000_000, show_default=True, envvar="CLICKSTREAM_BENCH_EVENTS",
+              help="Size of the warehouse to build (the issue's target is 10M; building it takes a while).")
 @click.option("--days", default=30, show_default=True, help="Days of simulated traffic.")
 @click.option("--steps", default=40, show_default=True, help="Filter changes measured per page.")
 @click.option("--dsn", default=None, envvar="CLICKSTREAM_BENCH_DSN",
