@@ -304,7 +304,9 @@ export class Client {
       const skip = new Set(this._kv.get<string[]>("cs_sent"));
       const queued = await this._q._peek(report ? 99 : 100, skip);
       const batch = chunks(report ? [report, ...queued] : queued)[0];
-      if (!batch) return;
+      // Not while offline (checked here, next to the send): a request made then can still reach the
+      // collector without the page learning it did, and the same events would go again.
+      if (!batch || !navigator.onLine) return;
       const ids = batch.map((e) => e.event_id);
       ids.forEach((id) => this._inflight.add(id));
       const { status, wait } = await post(this.o.endpoint, this.o.writeKey, this._token, batch);

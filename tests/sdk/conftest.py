@@ -4,6 +4,7 @@ collector (clickstream-ingest) as a subprocess, and Debian's chromium driven by 
 from __future__ import annotations
 
 import functools
+import http.client
 import json
 import os
 import shutil
@@ -13,7 +14,7 @@ import sys
 import threading
 import time
 import urllib.request
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -104,10 +105,65 @@ def collector(tmp_path):
         log.close()
 
 
+class RecordingProxy(BaseHTTPRequestHandler):
+    """Passes every request through to the real collector unchanged and records what the browser sent: the
+    exact set of event ids, beacons and requests made while a page goes away included (Playwright's own
+    request events miss some of those)."""
+
+    protocol_version = "HTTP/1.1"
+    upstream: tuple[str, int] = ("127.0.0.1", 0)
+    record: list = []
+
+    def _relay(self):
+        started = time.time()
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection", "keep-alive")}
+        conn = http.client.HTTPConnection(*self.upstream, timeout=30)
+        try:
+            conn.request(self.command, self.path, body=body, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+        finally:
+            conn.close()
+        if self.command == "POST":
+            self.record.append({"at": time.time(), "path": self.path, "status": resp.status,
+                                "referer": self.headers.get("Referer", ""), "started": started,
+                                "body": body.decode("utf-8", "replace")})
+        self.send_response(resp.status)
+        for k, v in resp.getheaders():
+            if k.lower() not in ("connection", "keep-alive", "transfer-encoding", "content-length", "date", "server"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_POST = do_OPTIONS = _relay
+
+    def log_message(self, format, *args):
+        pass
+
+
 @pytest.fixture
-def storefront(sdk_bundle, collector):
+def wire(collector):
+    """A recording pass-through in front of the collector; yields (events URL, the list of POSTs it relayed)."""
+    record: list = []
+    host, port = collector["base"].rsplit("//", 1)[1].split(":")
+    handler = type("Proxy", (RecordingProxy,), {"upstream": (host, int(port)), "record": record})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        yield {"url": f"http://127.0.0.1:{server.server_address[1]}/v1/events", "requests": record}
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def storefront(sdk_bundle, collector, wire):
     """The demo shop at http://127.0.0.1:<port>/storefront/, configured to send to the collector."""
-    config = {"endpoint": collector["url"], "writeKey": collector["write_key"], "flushInterval": 1000,
+    config = {"endpoint": wire["url"], "writeKey": collector["write_key"], "flushInterval": 1000,
               "heartbeat": 3000}
     handler = type("Handler", (StorefrontHandler,), {"config_js": f"window.SHOP_CONFIG = {json.dumps(config)};\n".encode()})
     server = ThreadingHTTPServer(("127.0.0.1", collector["storefront_port"]),
