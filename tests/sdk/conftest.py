@@ -1,5 +1,6 @@
 """Fixtures for the SDK's end-to-end test: the built SDK, the storefront on a local HTTP server, the real
-collector (clickstream-ingest) as a subprocess, and Debian's chromium driven by Playwright."""
+collector (clickstream-ingest) as a subprocess with a recording pass-through in front of it, and Debian's
+chromium driven by Playwright."""
 
 from __future__ import annotations
 
