@@ -17,10 +17,10 @@ import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
-
-from tests_sdk_support import REPO_ROOT, SDK_DIR, free_port
+from tests_sdk_support import SDK_DIR, free_port
 
 CHROMIUM = os.environ.get("CLICKSTREAM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -34,7 +34,7 @@ def sdk_bundle() -> Path:
     npm = shutil.which("npm")
     if npm is None or not (SDK_DIR / "node_modules").is_dir():
         pytest.fail("the SDK needs `npm ci` in sdk/ (scripts/setup-test.sh does it; `make setup-test`)")
-    build = subprocess.run([npm, "run", "build", "--silent"], cwd=SDK_DIR, capture_output=True, text=True, timeout=180)
+    build = subprocess.run([npm, "run", "build", "--silent"], cwd=SDK_DIR, capture_output=True, text=True, timeout=180, check=False)
     assert build.returncode == 0, f"npm run build failed:\n{build.stdout}\n{build.stderr}"
     bundle = SDK_DIR / "dist" / "clickstream.min.js"
     assert bundle.is_file()
@@ -46,7 +46,7 @@ class StorefrontHandler(SimpleHTTPRequestHandler):
 
     config_js = b""
 
-    def do_GET(self):  # noqa: N802 - http.server's naming
+    def do_GET(self):
         if self.path.split("?")[0] == "/storefront/config.js":
             self.send_response(200)
             self.send_header("Content-Type", "text/javascript")
@@ -112,8 +112,8 @@ class RecordingProxy(BaseHTTPRequestHandler):
     request events miss some of those)."""
 
     protocol_version = "HTTP/1.1"
-    upstream: tuple[str, int] = ("127.0.0.1", 0)
-    record: list = []
+    upstream: ClassVar[tuple[str, int]] = ("127.0.0.1", 0)
+    record: ClassVar[list] = []
 
     def _relay(self):
         started = time.time()
