@@ -50,7 +50,7 @@ from contract import layout  # noqa: E402
 from loader import migrations  # noqa: E402
 from loader.reader import ObjectReader  # noqa: E402
 
-SAMPLE = REPO.parent / "shared" / "data" / "rees46-2019-10-01-first-1000.csv"
+SAMPLE = REPO / "tests" / "data" / "rees46-2019-10-01-first-1000.csv"
 BIN = Path(sys.executable).parent
 DAY = datetime(2026, 11, 21, tzinfo=timezone.utc)
 TARGET_OBJECT_BYTES = 5 << 20

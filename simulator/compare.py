@@ -1,4 +1,4 @@
-"""Compare simulated behaviour with a real shopper sample (REES46, ../shared/data, 1,000 rows).
+"""Compare simulated behaviour with a real shopper sample (REES46, tests/data, 1,000 rows).
 
     python -m simulator.compare [--sample PATH] [--days 1] [--seed 42]
 
@@ -22,7 +22,7 @@ from simulator.audience import SHARDS
 from simulator.traffic import Simulation
 from simulator.truth import TruthRecorder
 
-DEFAULT_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "rees46-2019-10-01-first-1000.csv"
+DEFAULT_SAMPLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "rees46-2019-10-01-first-1000.csv"
 
 
 class _Collect:

@@ -87,7 +87,9 @@ def running_dashboard(dsn: str, *, poll_seconds: float = 1.0, log: Path | None =
             proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: an open sync Playwright marks an asyncio loop as running in this thread,
+# which breaks every later test that calls asyncio.run() or starts Playwright itself.
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make setup-test` (installs Debian's chromium)")

@@ -114,7 +114,7 @@ class Loader:
         return load_id
 
 
-REES46_SAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "rees46-2019-10-01-first-1000.csv"
+REES46_SAMPLE = Path(__file__).resolve().parents[1] / "data" / "rees46-2019-10-01-first-1000.csv"
 
 
 def rees46_events(path: Path | None = None) -> list[dict[str, Any]]:

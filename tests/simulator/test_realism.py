@@ -1,4 +1,4 @@
-"""The simulator's shoppers behave like the real sample (REES46, ../shared/data) within loose bands."""
+"""The simulator's shoppers behave like the real sample (REES46, tests/data) within loose bands."""
 
 from __future__ import annotations
 
