@@ -5,7 +5,7 @@ THEN every page explains what is wrong in plain words, and no error or traceback
 from __future__ import annotations
 
 import pytest
-from conftest import ARTIFACTS, PAGES, dbt_build, running_dashboard, simulate_and_load
+from dashboard_support import ARTIFACTS, PAGES, dbt_build, running_dashboard, simulate_and_load
 
 pytestmark = [pytest.mark.browser]
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import psycopg
 import pytest
 import yaml
-from conftest import ARTIFACTS, PAGES, REPO_ROOT, running_dashboard
+from dashboard_support import ARTIFACTS, PAGES, REPO_ROOT, running_dashboard
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
