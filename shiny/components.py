@@ -79,6 +79,14 @@ class Kpi:
     compare: bool = True
 
 
+def table_card(title: str | ui.Tag, output_id: str, download_id: str = "download") -> ui.Tag:
+    """A card holding one HTML table output, its title (text or a control) and Download CSV in the header."""
+    return ui.card(
+        ui.card_header(title, ui.download_button(download_id, "Download CSV", class_="btn-sm")),
+        ui.output_ui(output_id, class_="table-output"),
+    )
+
+
 def kpi_row(kpis: list[Kpi], width: str = "220px") -> ui.Tag:
     """The boxes are static UI (title and tooltip drawn once); only their value and delta re-render."""
     boxes = [

@@ -44,12 +44,9 @@ def acquisition_ui():
                 ui.card(components.output_plotly("conversion_chart")),
                 col_widths=[6, 6],
             ),
-            ui.card(
-                ui.card_header(
-                    ui.input_radio_buttons("breakdown", None, BREAKDOWNS, selected="channel", inline=True),
-                    ui.download_button("download", "Download CSV", class_="btn-sm"),
-                ),
-                ui.output_ui("breakdown_table", class_="table-output"),
+            components.table_card(
+                ui.input_radio_buttons("breakdown", None, BREAKDOWNS, selected="channel", inline=True),
+                "breakdown_table",
             ),
             class_="page-body",
         ),

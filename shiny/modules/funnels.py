@@ -42,13 +42,7 @@ def funnels_ui():
                 ui.card(components.output_plotly("by_device_chart")),
                 col_widths=[6, 6],
             ),
-            ui.card(
-                ui.card_header(
-                    "Funnel by device and channel",
-                    ui.download_button("download", "Download CSV", class_="btn-sm"),
-                ),
-                ui.output_ui("breakdown_table", class_="table-output"),
-            ),
+            components.table_card("Funnel by device and channel", "breakdown_table"),
             class_="page-body",
         ),
         class_="dashboard-page",

@@ -31,12 +31,6 @@ KPIS = [
 
 @module.ui
 def products_ui():
-    def table_card(title: str, output_id: str, download_id: str):
-        return ui.card(
-            ui.card_header(title, ui.download_button(download_id, "Download CSV", class_="btn-sm")),
-            ui.output_ui(output_id, class_="table-output"),
-        )
-
     return ui.div(
         ui.output_ui("notice"),
         ui.div(
@@ -47,13 +41,13 @@ def products_ui():
                 col_widths=[6, 6],
             ),
             ui.layout_columns(
-                table_card("Top products by revenue", "top_table", "download_top"),
-                table_card("Bottom products by views", "bottom_table", "download_bottom"),
+                components.table_card("Top products by revenue", "top_table", "download_top"),
+                components.table_card("Bottom products by views", "bottom_table", "download_bottom"),
                 col_widths=[6, 6],
             ),
             ui.layout_columns(
-                table_card("Categories", "category_table", "download_categories"),
-                table_card("Top searches", "search_table", "download_searches"),
+                components.table_card("Categories", "category_table", "download_categories"),
+                components.table_card("Top searches", "search_table", "download_searches"),
                 col_widths=[6, 6],
             ),
             class_="page-body",

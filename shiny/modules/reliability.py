@@ -43,12 +43,6 @@ KPIS = [
 
 @module.ui
 def reliability_ui():
-    def table_card(title: str, output_id: str, download_id: str):
-        return ui.card(
-            ui.card_header(title, ui.download_button(download_id, "Download CSV", class_="btn-sm")),
-            ui.output_ui(output_id, class_="table-output"),
-        )
-
     return ui.div(
         ui.output_ui("notice"),
         ui.div(
@@ -59,11 +53,11 @@ def reliability_ui():
                 col_widths=[6, 6],
             ),
             ui.layout_columns(
-                table_card("Recent load runs", "runs_table", "download_runs"),
-                table_card("dbt tests (latest run)", "tests_table", "download_tests"),
+                components.table_card("Recent load runs", "runs_table", "download_runs"),
+                components.table_card("dbt tests (latest run)", "tests_table", "download_tests"),
                 col_widths=[6, 6],
             ),
-            table_card("Pipeline health per day", "health_table", "download_health"),
+            components.table_card("Pipeline health per day", "health_table", "download_health"),
             class_="page-body",
         ),
         class_="dashboard-page",

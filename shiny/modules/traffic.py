@@ -39,13 +39,7 @@ def traffic_ui():
                 ui.card(components.output_plotly("visitors_trend")),
                 col_widths=[6, 6],
             ),
-            ui.card(
-                ui.card_header(
-                    "Daily traffic",
-                    ui.download_button("download", "Download CSV", class_="btn-sm"),
-                ),
-                ui.output_ui("daily_table", class_="table-output"),
-            ),
+            components.table_card("Daily traffic", "daily_table"),
             class_="page-body",
         ),
         class_="dashboard-page",
