@@ -42,12 +42,12 @@ def start_embedded(pgdata: Path | str | None = None, *, keep_running: bool = Tru
     keep_running=True leaves the server up after this process exits, so the loader, dbt and the
     dashboard (separate processes) share one server; the demo and tests stop it explicitly.
     """
-    import pgserver  # imported late: only the embedded path needs it
-
     pgdata = Path(pgdata) if pgdata else embedded_pgdata()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on servers
+        import pgserver  # imported late (only the embedded path needs it), inside the filter (it warns on import)
+
         server = pgserver.get_server(pgdata, cleanup_mode=None if keep_running else "stop")
     return server.get_uri()
 
