@@ -88,7 +88,12 @@ events_in_scope as (
             select affected_visitor_events.anonymous_id from affected_visitor_events
         )
         and browser_history.visitor_id = browser_history.anonymous_id
-        and browser_history.visitor_id not in (select affected_visitors.visitor_id from affected_visitors)
+        -- not exists, not `not in`: NOT IN cannot become an anti-join and, once the affected visitors
+        -- outgrow work_mem, rescans them for every event (quadratic). visitor_id is never null, so same rows.
+        and not exists (
+            select 1 from affected_visitors
+            where affected_visitors.visitor_id = browser_history.visitor_id
+        )
 ),
 
 {% else %}
