@@ -19,42 +19,37 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint  = each.value
 }
 
-resource "aws_cloudwatch_metric_alarm" "api_5xx" {
-  alarm_name          = "${var.name}-ingest-5xx"
-  alarm_description   = "POST /v1/events answered 5xx: acknowledged events may be at risk."
-  namespace           = "AWS/ApiGateway"
-  metric_name         = "5xx"
-  dimensions          = { ApiId = var.api_id }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.this.arn]
+locals {
+  # Any non-zero count of these in five minutes is worth a page.
+  ingest_alarms = {
+    ingest-5xx = {
+      description = "POST /v1/events answered 5xx: acknowledged events may be at risk."
+      namespace   = "AWS/ApiGateway"
+      metric      = "5xx"
+      dimensions  = { ApiId = var.api_id }
+    }
+    ingest-errors = {
+      description = "The ingest Lambda failed invocations."
+      namespace   = "AWS/Lambda"
+      metric      = "Errors"
+      dimensions  = { FunctionName = var.ingest_function_name }
+    }
+    ingest-throttles = {
+      description = "The ingest Lambda was throttled: raise reserved concurrency or the stage limits."
+      namespace   = "AWS/Lambda"
+      metric      = "Throttles"
+      dimensions  = { FunctionName = var.ingest_function_name }
+    }
+  }
 }
 
-resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
-  alarm_name          = "${var.name}-ingest-errors"
-  alarm_description   = "The ingest Lambda failed invocations."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = var.ingest_function_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.this.arn]
-}
-
-resource "aws_cloudwatch_metric_alarm" "lambda_throttles" {
-  alarm_name          = "${var.name}-ingest-throttles"
-  alarm_description   = "The ingest Lambda was throttled: raise reserved concurrency or the stage limits."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Throttles"
-  dimensions          = { FunctionName = var.ingest_function_name }
+resource "aws_cloudwatch_metric_alarm" "ingest" {
+  for_each            = local.ingest_alarms
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
