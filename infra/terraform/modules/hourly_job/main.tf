@@ -3,42 +3,16 @@
 # key, read its database password parameter and write its own logs.
 
 data "aws_region" "current" {}
-data "aws_caller_identity" "current" {}
 
-resource "aws_kms_key" "logs" {
-  description         = "clickstream hourly job logs (${var.name})"
-  enable_key_rotation = true
-  policy              = data.aws_iam_policy_document.logs_key.json
-}
-
-data "aws_iam_policy_document" "logs_key" {
-  #checkov:skip=CKV_AWS_111:a key policy's "*" resource means this key only
-  #checkov:skip=CKV_AWS_356:a key policy's "*" resource means this key only
-  #checkov:skip=CKV_AWS_109:the account-root statement is the standard admin statement of a key policy
-  statement {
-    sid       = "AccountAdmin"
-    actions   = ["kms:*"]
-    resources = ["*"]
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
-  statement {
-    sid       = "CloudWatchLogs"
-    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    resources = ["*"]
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${data.aws_region.current.name}.amazonaws.com"]
-    }
-  }
+module "logs_key" {
+  source      = "../logs_kms_key"
+  description = "clickstream hourly job logs (${var.name})"
 }
 
 resource "aws_cloudwatch_log_group" "this" {
   name              = "/clickstream/${var.name}"
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.logs.arn
+  kms_key_id        = module.logs_key.arn
 }
 
 resource "aws_ecs_cluster" "this" {

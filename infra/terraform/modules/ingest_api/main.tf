@@ -8,34 +8,9 @@ locals {
   log_group_arn = "arn:aws:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:/aws/lambda/${var.name}"
 }
 
-resource "aws_kms_key" "this" {
-  description         = "clickstream ingest (${var.name}): Lambda environment and log groups"
-  enable_key_rotation = true
-  policy              = data.aws_iam_policy_document.kms.json
-}
-
-data "aws_iam_policy_document" "kms" {
-  #checkov:skip=CKV_AWS_111:a key policy's "*" resource means this key only
-  #checkov:skip=CKV_AWS_356:a key policy's "*" resource means this key only
-  #checkov:skip=CKV_AWS_109:the account-root statement is the standard admin statement of a key policy
-  statement {
-    sid       = "AccountAdmin"
-    actions   = ["kms:*"]
-    resources = ["*"]
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
-  statement {
-    sid       = "CloudWatchLogs"
-    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    resources = ["*"]
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${data.aws_region.current.name}.amazonaws.com"]
-    }
-  }
+module "key" {
+  source      = "../logs_kms_key"
+  description = "clickstream ingest (${var.name}): Lambda environment and log groups"
 }
 
 data "aws_iam_policy_document" "assume_lambda" {
@@ -70,7 +45,7 @@ data "aws_iam_policy_document" "lambda" {
   statement {
     sid       = "DecryptEnvironment"
     actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.this.arn]
+    resources = [module.key.arn]
   }
   statement {
     sid       = "OwnLogs"
@@ -93,7 +68,7 @@ resource "aws_iam_role_policy" "this" {
 resource "aws_cloudwatch_log_group" "lambda" {
   name              = "/aws/lambda/${var.name}"
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.this.arn
+  kms_key_id        = module.key.arn
 }
 
 resource "aws_lambda_function" "this" {
@@ -110,7 +85,7 @@ resource "aws_lambda_function" "this" {
   memory_size                    = var.memory_mb
   timeout                        = 10
   reserved_concurrent_executions = var.reserved_concurrency
-  kms_key_arn                    = aws_kms_key.this.arn
+  kms_key_arn                    = module.key.arn
 
   tracing_config {
     mode = "Active"
@@ -163,7 +138,7 @@ resource "aws_apigatewayv2_route" "events" {
 resource "aws_cloudwatch_log_group" "access" {
   name              = "/aws/apigateway/${var.name}"
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.this.arn
+  kms_key_id        = module.key.arn
 }
 
 resource "aws_apigatewayv2_stage" "this" {

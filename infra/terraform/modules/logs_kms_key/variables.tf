@@ -1,0 +1,4 @@
+variable "description" {
+  description = "What the key encrypts (shown in the KMS console)."
+  type        = string
+}
