@@ -1,22 +1,41 @@
-{# Incremental strategy replace_visitors: delete every row of the visitors a batch touches, insert the batch. #}
+{# Incremental strategy replace_visitors: replace each visitor's rows from where the batch redid it. #}
 {% macro get_incremental_replace_visitors_sql(arg_dict) -%}
-    {#- The batch holds every row of each visitor it recomputes. A visitor can also vanish: when an
-        anonymous_id logs in, its anonymous events move to the user, so rows keyed on the anonymous_id
-        must go too. The column (or set-returning expression) `visitor_members` names, per batch row,
-        the anonymous_ids whose former rows it replaces. -#}
+    {#- A batch holds, per visitor it redoes, every row from _resessionized_from_at on (-infinity: the whole
+        visitor); rows before that time stay. A visitor can also vanish: when an anonymous_id logs in, its
+        anonymous events move to the user, so rows keyed on the anonymous_id must go too. The column (or
+        set-returning expression) `visitor_members` names, per whole-visitor batch row, the anonymous_ids whose
+        former rows it replaces; `visitor_time_column` is the time the cut applies to. -#}
     {%- set target_relation = arg_dict["target_relation"] -%}
     {%- set temp_relation = arg_dict["temp_relation"] -%}
     {%- set members = config.get("visitor_members", "anonymous_id") -%}
+    {%- set time_column = config.require("visitor_time_column") -%}
     {%- set dest_cols_csv = get_quoted_csv(arg_dict["dest_columns"] | map(attribute="name")) -%}
-    -- the batch is a fresh temp table: statistics let the delete use the visitor_id index
+    -- the batch is a fresh temp table: statistics let the deletes use the visitor_id indexes
     analyze {{ temp_relation }};
 
-    delete from {{ target_relation }}
-    where visitor_id in (
-        select batch.visitor_id from {{ temp_relation }} as batch
-        union
-        select {{ members }} from {{ temp_relation }} as batch
-    );
+    delete from {{ target_relation }} as target
+    using (
+        select
+            batch.visitor_id,
+            min(batch._resessionized_from_at) as redone_from_at
+        from {{ temp_relation }} as batch
+        group by batch.visitor_id
+    ) as redone
+    where
+        target.visitor_id = redone.visitor_id
+        and target.{{ time_column }} >= redone.redone_from_at;
+
+    delete from {{ target_relation }} as target
+    where
+        target.visitor_id in (
+            select {{ members }} from {{ temp_relation }} as batch
+            where batch._resessionized_from_at = '-infinity'::timestamptz
+        )
+        -- a visitor redone from a later point keeps its earlier rows
+        and not exists (
+            select 1 from {{ temp_relation }} as batch
+            where batch.visitor_id = target.visitor_id and batch._resessionized_from_at > '-infinity'::timestamptz
+        );
 
     insert into {{ target_relation }} ({{ dest_cols_csv }})
     select {{ dest_cols_csv }}

@@ -54,6 +54,8 @@ def first_batch() -> list[dict]:
         event("checkout", at(2), "a3"),
         event("purchase", at(3), "a3", ecom={"order_id": "o3", "revenue": 10.0, "currency": "EUR",
                                             "items": [{"product_id": "p1", "price": 10.0, "qty": 1}]}),
+        # a8 is active for 26 hours without a pause: the 24 h cap cuts its run into two sessions
+        *[event("heartbeat", at(20 * i), "a8") for i in range(79)],
         # a5 and a crawler are untouched by the second batch
         event("view", at(0), "a5", device_type="mobile"),
         event("view", at(0), "crawler", is_bot=True),
@@ -91,7 +93,10 @@ def test_incremental_run_equals_full_refresh(warehouse):
     with psycopg.connect(warehouse) as conn:
         second_stamp = conn.execute("select max(_sessionized_at) from intermediate.int_events_sessionized").fetchone()[0]
     # a load that committed late with an older _loaded_at (within clickstream__lookback_hours) is still seen
-    loader.insert([event("click", at(46), "a2"), event("view", at(5), "a7")], loaded_at=L2 - timedelta(hours=1))
+    loader.insert([event("click", at(46), "a2"), event("view", at(5), "a7"),
+                   # u1 and a8 go on: only their last sessions are redone
+                   event("view", at(140), "a1", user_id="u1"), event("heartbeat", at(20 * 79), "a8")],
+                  loaded_at=L2 - timedelta(hours=1))
     run_dbt(warehouse, "build", "--exclude", "test_type:unit")
 
     with psycopg.connect(warehouse) as conn:
@@ -99,6 +104,13 @@ def test_incremental_run_equals_full_refresh(warehouse):
         # the last run was incremental: a visitor it had no new events for kept its earlier sessionization
         assert one("select min(_sessionized_at) from intermediate.int_events_sessionized where visitor_id = 'crawler'")[0] == second_stamp
         assert one("select min(_sessionized_at) from intermediate.int_events_sessionized where visitor_id = 'a2'")[0] > second_stamp
+        # a visitor with new events was redone from the session before its first change, not from its start
+        assert conn.execute("select max(_sessionized_at) from intermediate.int_events_sessionized where visitor_id = 'u1' and event_at < %s",
+                            (at(-500),)).fetchone()[0] == second_stamp
+        assert conn.execute("select max(_sessionized_at) from intermediate.int_events_sessionized where visitor_id = 'a8' and event_at < %s",
+                            (at(24 * 60),)).fetchone()[0] < conn.execute(
+            "select max(_sessionized_at) from intermediate.int_events_sessionized where visitor_id = 'a8'").fetchone()[0]
+        assert one("select count(*) from intermediate.int_sessions_aggregated where visitor_id = 'a8'")[0] == 2
         # and did what the late data asks
         assert one("select count(*) from intermediate.int_sessions_aggregated where visitor_id = 'a2'")[0] == 1
         assert one("select count(*) from intermediate.int_sessions_aggregated where visitor_id = 'a1'")[0] == 0

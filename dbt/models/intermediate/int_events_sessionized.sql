@@ -4,9 +4,10 @@
         materialized='incremental',
         incremental_strategy='replace_visitors',
         visitor_members='anonymous_id',
+        visitor_time_column='event_at',
         indexes=[
             {'columns': ['event_id'], 'unique': true},
-            {'columns': ['visitor_id']},
+            {'columns': ['visitor_id', 'event_at']},
             {'columns': ['anonymous_id']},
             {'columns': ['_sessionized_at']},
         ],
@@ -20,86 +21,178 @@ with
 
 {% if is_incremental() %}
 
--- Every read below goes to the indexed tables through one predicate each (a CTE read twice would be
--- materialized in full, and an OR of IN-lists would scan): the batch stays proportional to what changed.
+-- Two ways to redo a visitor. A visitor whose identity changed (a browser's events now belong to another
+-- visitor) is re-sessionized whole. Any other visitor with new events only from the start of the session
+-- before its first change: everything earlier keeps its sessions, so the cost follows the new data, not the
+-- visitor's history. Every read below goes to the indexed tables through one predicate each (a CTE read twice
+-- would be materialized in full, and an OR of IN-lists would scan).
 new_events as (
     select
         new_stitched.event_id,
-        new_stitched.anonymous_id
+        new_stitched.anonymous_id,
+        new_stitched.user_id,
+        new_stitched.visitor_id,
+        new_stitched.event_at
     from {{ ref('int_events_stitched') }} as new_stitched
     where {{ incremental_window('new_stitched._loaded_at', '_loaded_at') }}
 ),
 
-changed_anonymous_ids as (
-    select distinct new_events.anonymous_id from new_events
+-- browsers with a new logged-in event whose earlier events now belong to another visitor than before
+restated_anonymous_ids as (
+    select distinct previous.anonymous_id
+    from {{ this }} as previous
+    inner join {{ ref('int_events_stitched') }} as now_stitched on previous.event_id = now_stitched.event_id
+    where
+        previous.anonymous_id in (
+            select new_events.anonymous_id from new_events
+            where new_events.user_id is not null
+        )
+        and now_stitched.visitor_id <> previous.visitor_id
 ),
 
--- visitors whose events may change: those the changed browsers' events belong to now, and before this run
-affected_visitors as (
+-- visitors redone whole: those the restated browsers' events belong to now, and before this run
+restated_visitors as (
     select now_stitched.visitor_id
     from {{ ref('int_events_stitched') }} as now_stitched
-    where now_stitched.anonymous_id in (select changed_anonymous_ids.anonymous_id from changed_anonymous_ids)
+    where now_stitched.anonymous_id in (select restated_anonymous_ids.anonymous_id from restated_anonymous_ids)
     union
     select previous.visitor_id
     from {{ this }} as previous
-    where previous.anonymous_id in (select changed_anonymous_ids.anonymous_id from changed_anonymous_ids)
-    union
-    select previous.visitor_id
+    where previous.anonymous_id in (select restated_anonymous_ids.anonymous_id from restated_anonymous_ids)
+),
+
+-- where each other visitor changed first: a new event's time, and the time of the copy it replaces
+change_points as (
+    select
+        new_events.visitor_id,
+        new_events.event_at
+    from new_events
+    union all
+    select
+        previous.visitor_id,
+        previous.event_at
     from {{ this }} as previous
     where previous.event_id in (select new_events.event_id from new_events)
 ),
 
--- every event that can belong to an affected visitor: by its user_id, its browser, or its browser's login
+first_changes as (
+    select
+        visitor_id,
+        min(event_at) as first_changed_at
+    from change_points
+    where not exists (
+        select 1 from restated_visitors
+        where restated_visitors.visitor_id = change_points.visitor_id
+    )
+    group by visitor_id
+),
+
+-- redo from the start of the session of the last event kept before the first change (a new event can extend
+-- it), carrying that session's run start (for the cap) and number; no such event: redo the whole visitor
+tail_visitors as (
+    select
+        first_changes.visitor_id,
+        coalesce(last_kept.session_started_at, '-infinity'::timestamptz) as resessionized_from_at,
+        last_kept.active_since_at as kept_active_since_at,
+        coalesce(last_kept.visitor_session_number - 1, 0) as kept_sessions
+    from first_changes
+    left join lateral (
+        select
+            previous.session_started_at,
+            previous.active_since_at,
+            previous.visitor_session_number
+        from {{ this }} as previous
+        where
+            previous.visitor_id = first_changes.visitor_id
+            and previous.event_at < first_changes.first_changed_at
+        order by previous.event_at desc, previous.event_id desc
+        limit 1
+    ) as last_kept on true
+),
+
+redone_visitors as (
+    select
+        restated_visitors.visitor_id,
+        '-infinity'::timestamptz as resessionized_from_at,
+        null::timestamptz as kept_active_since_at,
+        0::bigint as kept_sessions
+    from restated_visitors
+    union all
+    select
+        tail_visitors.visitor_id,
+        tail_visitors.resessionized_from_at,
+        tail_visitors.kept_active_since_at,
+        tail_visitors.kept_sessions
+    from tail_visitors
+),
+
+-- every event that can belong to a redone visitor: by its user_id, its browser, or its browser's login
 candidate_event_ids as (
     select deduped.event_id
     from {{ ref('int_events_deduped') }} as deduped
-    where deduped.user_id in (select affected_visitors.visitor_id from affected_visitors)
+    where deduped.user_id in (select redone_visitors.visitor_id from redone_visitors)
     union
     select deduped.event_id
     from {{ ref('int_events_deduped') }} as deduped
-    where deduped.anonymous_id in (select affected_visitors.visitor_id from affected_visitors)
+    where deduped.anonymous_id in (select redone_visitors.visitor_id from redone_visitors)
     union
     select deduped.event_id
     from {{ ref('int_events_deduped') }} as deduped
     where deduped.anonymous_id in (
         select identities.anonymous_id
         from {{ ref('int_anonymous_ids_stitched') }} as identities
-        where identities.user_id in (select affected_visitors.visitor_id from affected_visitors)
+        where identities.user_id in (select redone_visitors.visitor_id from redone_visitors)
     )
 ),
 
--- every event now belonging to an affected visitor: the whole visitor is sessionized again
-affected_visitor_events as (
-    select candidates.*
+-- the events of each redone visitor from where it is redone
+redone_visitor_events as (
+    select
+        candidates.*,
+        redone_visitors.resessionized_from_at,
+        redone_visitors.kept_active_since_at,
+        redone_visitors.kept_sessions
     from {{ ref('int_events_stitched') }} as candidates
-    where
-        candidates.event_id in (select candidate_event_ids.event_id from candidate_event_ids)
-        and candidates.visitor_id in (select affected_visitors.visitor_id from affected_visitors)
+    inner join redone_visitors
+        on
+            candidates.visitor_id = redone_visitors.visitor_id
+            and candidates.event_at >= redone_visitors.resessionized_from_at
+    where candidates.event_id in (select candidate_event_ids.event_id from candidate_event_ids)
 ),
 
--- the still-anonymous history of the same browsers: replace_visitors deletes it with them, so recompute it
+-- the still-anonymous history of restated browsers: replace_visitors deletes it with them, so recompute it
 events_in_scope as (
-    select * from affected_visitor_events
+    select * from redone_visitor_events
     union all
-    select browser_history.*
+    select
+        browser_history.*,
+        '-infinity'::timestamptz as resessionized_from_at,
+        null::timestamptz as kept_active_since_at,
+        0::bigint as kept_sessions
     from {{ ref('int_events_stitched') }} as browser_history
     where
         browser_history.anonymous_id in (
-            select affected_visitor_events.anonymous_id from affected_visitor_events
+            select redone_visitor_events.anonymous_id from redone_visitor_events
+            where redone_visitor_events.resessionized_from_at = '-infinity'::timestamptz
         )
         and browser_history.visitor_id = browser_history.anonymous_id
-        -- not exists, not `not in`: NOT IN cannot become an anti-join and, once the affected visitors
+        -- not exists, not `not in`: NOT IN cannot become an anti-join and, once the redone visitors
         -- outgrow work_mem, rescans them for every event (quadratic). visitor_id is never null, so same rows.
         and not exists (
-            select 1 from affected_visitors
-            where affected_visitors.visitor_id = browser_history.visitor_id
+            select 1 from redone_visitors
+            where redone_visitors.visitor_id = browser_history.visitor_id
         )
 ),
 
 {% else %}
 
 events_in_scope as (
-    select * from {{ ref('int_events_stitched') }}
+    select
+        *,
+        '-infinity'::timestamptz as resessionized_from_at,
+        null::timestamptz as kept_active_since_at,
+        0::bigint as kept_sessions
+    from {{ ref('int_events_stitched') }}
 ),
 
 {% endif %}
@@ -119,12 +212,11 @@ inactivity_starts as (
         coalesce(
             event_at - previous_event_at >= interval '{{ timeout_minutes }} minutes', true
         ) as is_after_inactivity,
+        -- a visitor redone from a session that a cap cut started carries its run's start along
         max(
             case
-                when
-                    previous_event_at is null
-                    or event_at - previous_event_at >= interval '{{ timeout_minutes }} minutes'
-                    then event_at
+                when previous_event_at is null then coalesce(kept_active_since_at, event_at)
+                when event_at - previous_event_at >= interval '{{ timeout_minutes }} minutes' then event_at
             end
         ) over visitor_timeline as active_since_at
     from lagged
@@ -156,7 +248,8 @@ session_numbers as (
     select
         *,
         max(case when is_session_start then event_at end) over visitor_timeline as session_started_at,
-        count(*) filter (where is_session_start) over visitor_timeline as visitor_session_number
+        kept_sessions
+        + count(*) filter (where is_session_start) over visitor_timeline as visitor_session_number
     from session_start_flags
     window visitor_timeline as (
         partition by visitor_id order by event_at, event_id rows unbounded preceding
@@ -212,10 +305,12 @@ sessionized as (
         currency,
         order_items,
         search_query,
+        active_since_at,
         _load_id,
         _loaded_at,
         _source_key,
         _line_no,
+        resessionized_from_at as _resessionized_from_at,
         '{{ run_started_at }}'::timestamptz as _sessionized_at
     from session_numbers
 )

@@ -3,9 +3,10 @@
         materialized='incremental',
         incremental_strategy='replace_visitors',
         visitor_members='unnest(batch.anonymous_ids)',
+        visitor_time_column='started_at',
         indexes=[
             {'columns': ['session_id'], 'unique': true},
-            {'columns': ['visitor_id']},
+            {'columns': ['visitor_id', 'started_at']},
             {'columns': ['started_at']},
         ],
     )
@@ -16,7 +17,7 @@ with
 events as (
     select * from {{ ref('int_events_sessionized') }}
     {% if is_incremental() %}
-    -- int_events_sessionized re-stamps every event of each visitor it recomputes
+    -- int_events_sessionized re-stamps every event of each visitor it redoes, from a session start on
     where
         _sessionized_at > (
             select coalesce(max(previous._sessionized_at), '-infinity'::timestamptz)
@@ -119,6 +120,7 @@ session_events as (
         count(distinct client_session_id) as client_sessions,
         min(client_session_id) as first_client_session_id,
         bool_or(is_bot) as is_bot,
+        min(_resessionized_from_at) as _resessionized_from_at,
         max(_sessionized_at) as _sessionized_at
     from events
     group by session_id
@@ -159,6 +161,7 @@ joined as (
         session_events.client_sessions,
         session_events.first_client_session_id,
         session_events.is_bot,
+        session_events._resessionized_from_at,
         session_events._sessionized_at
     from session_events
     inner join landings on session_events.session_id = landings.session_id
@@ -215,6 +218,7 @@ sessions as (
         first_client_session_id,
         client_sessions > 1 as has_client_session_mismatch,
         is_bot,
+        _resessionized_from_at,
         _sessionized_at
     from engagement
 )
