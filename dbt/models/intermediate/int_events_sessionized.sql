@@ -80,10 +80,11 @@ first_changes as (
         visitor_id,
         min(event_at) as first_changed_at
     from change_points
-    where not exists (
-        select 1 from restated_visitors
-        where restated_visitors.visitor_id = change_points.visitor_id
-    )
+    where
+        not exists (
+            select 1 from restated_visitors
+            where restated_visitors.visitor_id = change_points.visitor_id
+        )
     group by visitor_id
 ),
 
