@@ -5,17 +5,25 @@ rule on every event. We compile one validator per event type instead, with the r
 type folded in, local $refs inlined, and nullable `oneOf: [T, null]` turned into the equivalent `anyOf`
 (the branches are disjoint by type, so both accept exactly the same values). Same contract, same
 verdicts (a test checks them against the contract compiled as written), ~3x faster.
+
+Faster still, in front of those: schema_compiler's check generated from the same per-type schema (msgspec
+types + compiled patterns, ~10x faster than fastjsonschema) accepts the events it can prove valid; only the
+others (the bad ones, in practice) go to fastjsonschema, which decides and explains.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 from datetime import datetime
 from typing import Any, Callable
 
 import fastjsonschema
 
 import contract
+from lambda_ingest.schema_compiler import FastCheck, Unsupported, compile_fast_check
+
+logger = logging.getLogger("lambda_ingest.validate")
 
 # Machine-readable reasons for a rejected event (also the `reason` of a rejected_event line).
 NOT_AN_OBJECT = "not_an_object"
@@ -131,23 +139,38 @@ def _inline_refs(node: Any, definitions: dict) -> Any:
     return node
 
 
+def fast_check(event_type: str) -> FastCheck | None:
+    """The generated fast acceptance test for one event type; None if the contract outgrew the compiler."""
+    try:
+        return compile_fast_check(specialised_schema(event_type), event_type)
+    except Unsupported as exc:
+        logger.warning("no fast validation path for %s events: %s", event_type, exc)
+        return None
+
+
 class EventValidator:
-    """validate(event) returns the event or raises EventRejected(reason, error)."""
+    """validate(event) returns the event or raises EventRejected(reason, error).
+
+    An event the generated fast check accepts is valid (the check is never laxer than the contract);
+    any other event is judged, and its rejection explained, by fastjsonschema."""
 
     def __init__(self) -> None:
         self._generic: Callable[[Any], Any] = fastjsonschema.compile(contract.definition("event"))
         self._by_type = {t: fastjsonschema.compile(specialised_schema(t)) for t in contract.EVENT_TYPES}
+        self._fast = {t: fast_check(t) for t in contract.EVENT_TYPES}
 
     def validate(self, event: Any, check_timestamps: bool = True) -> dict:
         """check_timestamps=False when the caller parses ts/sent_at itself (enrich.collect does)."""
         if not isinstance(event, dict):
             raise EventRejected(NOT_AN_OBJECT, f"an event must be a JSON object, not {_json_type(event)}")
         event_type = event.get("event_type")
-        check = self._by_type.get(event_type) if isinstance(event_type, str) else None
-        try:
-            (check or self._generic)(event)
-        except fastjsonschema.JsonSchemaValueException as exc:
-            raise EventRejected(_reason(exc), _describe(exc)) from None
+        fast = self._fast.get(event_type) if isinstance(event_type, str) else None
+        if fast is None or not fast(event):
+            check = self._by_type.get(event_type) if isinstance(event_type, str) else None
+            try:
+                (check or self._generic)(event)
+            except fastjsonschema.JsonSchemaValueException as exc:
+                raise EventRejected(_reason(exc), _describe(exc)) from None
         for name in ("ts", "sent_at") if check_timestamps else ():
             if name in event:
                 try:
