@@ -92,6 +92,54 @@ first_order_events as (
     order by visitor_id, order_id, event_at, event_id
 ),
 
+-- closed funnel (docs: metric_funnel): each stage counts only once the previous one was reached, in order
+funnel_events as (
+    select
+        session_id,
+        event_type,
+        event_at
+    from events
+    where
+        (event_type = 'view' and product_id is not null)
+        or event_type in ('add_to_cart', 'checkout', 'purchase')
+),
+
+product_viewed as (
+    select
+        session_id,
+        min(event_at) as reached_at
+    from funnel_events
+    where event_type = 'view'
+    group by session_id
+),
+
+carted_after_view as (
+    select
+        funnel_events.session_id,
+        min(funnel_events.event_at) as reached_at
+    from funnel_events
+    inner join product_viewed on funnel_events.session_id = product_viewed.session_id
+    where funnel_events.event_type = 'add_to_cart' and funnel_events.event_at >= product_viewed.reached_at
+    group by funnel_events.session_id
+),
+
+checked_out_after_cart as (
+    select
+        funnel_events.session_id,
+        min(funnel_events.event_at) as reached_at
+    from funnel_events
+    inner join carted_after_view on funnel_events.session_id = carted_after_view.session_id
+    where funnel_events.event_type = 'checkout' and funnel_events.event_at >= carted_after_view.reached_at
+    group by funnel_events.session_id
+),
+
+purchased_after_checkout as (
+    select distinct funnel_events.session_id
+    from funnel_events
+    inner join checked_out_after_cart on funnel_events.session_id = checked_out_after_cart.session_id
+    where funnel_events.event_type = 'purchase' and funnel_events.event_at >= checked_out_after_cart.reached_at
+),
+
 session_orders as (
     select
         session_id,
@@ -118,6 +166,7 @@ session_events as (
         count(*) filter (where event_type = 'checkout') as checkouts,
         count(*) filter (where event_type = 'purchase') as purchase_events,
         count(distinct client_session_id) as client_sessions,
+        array_agg(distinct client_session_id) filter (where client_session_id is not null) as client_session_ids,
         min(client_session_id) as first_client_session_id,
         bool_or(is_bot) as is_bot,
         min(_resessionized_from_at) as _resessionized_from_at,
@@ -147,6 +196,13 @@ joined as (
         coalesce(session_orders.orders, 0) as orders,
         coalesce(session_orders.revenue, 0)::numeric(14, 2) as revenue,
         session_events.purchase_events > 0 as is_converted,
+        case
+            when purchased_after_checkout.session_id is not null then 4
+            when checked_out_after_cart.session_id is not null then 3
+            when carted_after_view.session_id is not null then 2
+            when product_viewed.session_id is not null then 1
+            else 0
+        end as closed_funnel_stage,
         landings.landing_page_path,
         exits.exit_page_path,
         channels.channel,
@@ -159,6 +215,7 @@ joined as (
         landings.browser,
         landings.os,
         session_events.client_sessions,
+        session_events.client_session_ids,
         session_events.first_client_session_id,
         session_events.is_bot,
         session_events._resessionized_from_at,
@@ -168,6 +225,10 @@ joined as (
     inner join channels on session_events.session_id = channels.session_id
     left join exits on session_events.session_id = exits.session_id
     left join session_orders on session_events.session_id = session_orders.session_id
+    left join product_viewed on session_events.session_id = product_viewed.session_id
+    left join carted_after_view on session_events.session_id = carted_after_view.session_id
+    left join checked_out_after_cart on session_events.session_id = checked_out_after_cart.session_id
+    left join purchased_after_checkout on session_events.session_id = purchased_after_checkout.session_id
 ),
 
 -- the metric definitions, in one place (docs: metric_engaged_session, metric_bounce_rate)
@@ -203,6 +264,7 @@ sessions as (
         is_converted,
         is_engaged,
         not is_engaged as is_bounced,
+        closed_funnel_stage,
         landing_page_path,
         exit_page_path,
         channel,
@@ -215,6 +277,7 @@ sessions as (
         browser,
         os,
         client_sessions,
+        client_session_ids,
         first_client_session_id,
         client_sessions > 1 as has_client_session_mismatch,
         is_bot,

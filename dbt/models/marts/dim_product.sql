@@ -1,13 +1,28 @@
-{{ config(indexes=[{'columns': ['product_id'], 'unique': true}, {'columns': ['category']}]) }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='product_id',
+        indexes=[{'columns': ['product_id'], 'unique': true}, {'columns': ['category']}],
+    )
+}}
 
 with
 
 events as (
     select * from {{ ref('int_events_sessionized') }}
+    {% if is_incremental() %}
+    -- only products sighted in events (re)sessionized since the last run change
+    where
+        _sessionized_at > (
+            select coalesce(max(previous._sessionized_at), '-infinity'::timestamptz)
+            from {{ this }} as previous
+        )
+    {% endif %}
 ),
 
 -- products as seen on product pages and cart changes, and as order lines of purchases
-sightings as (
+new_sightings as (
     select
         product_id,
         product_name,
@@ -15,7 +30,8 @@ sightings as (
         product_category,
         product_price,
         event_at,
-        event_id
+        event_id,
+        _sessionized_at
     from events
     where product_id is not null
     union all
@@ -26,10 +42,42 @@ sightings as (
         item ->> 'category' as product_category,
         (item ->> 'price')::numeric(14, 2) as product_price,
         events.event_at,
-        events.event_id
+        events.event_id,
+        events._sessionized_at
     from events
     cross join lateral jsonb_array_elements(events.order_items) as item
     where events.event_type = 'purchase' and jsonb_typeof(events.order_items) = 'array'
+),
+
+sightings as (
+    select
+        product_id,
+        product_name,
+        product_brand,
+        product_category,
+        product_price,
+        event_at,
+        event_id,
+        event_at as first_seen_at,
+        _sessionized_at
+    from new_sightings
+    where product_id is not null
+    {% if is_incremental() %}
+    union all
+    -- what the table knows of those products: their latest sighting and when they were first seen
+    select
+        previous.product_id,
+        previous.product_name,
+        previous.brand as product_brand,
+        previous.category as product_category,
+        previous.last_price as product_price,
+        previous.last_seen_at as event_at,
+        previous._last_sighting_event_id as event_id,
+        previous.first_seen_at,
+        previous._sessionized_at
+    from {{ this }} as previous
+    where previous.product_id in (select new_sightings.product_id from new_sightings)
+    {% endif %}
 ),
 
 -- the latest sighting names the product (a renamed product shows its current name)
@@ -39,19 +87,19 @@ latest as (
         product_name,
         product_brand,
         product_category,
-        product_price
+        product_price,
+        event_id
     from sightings
-    where product_id is not null
     order by product_id asc, event_at desc, event_id desc
 ),
 
 spans as (
     select
         product_id,
-        min(event_at) as first_seen_at,
-        max(event_at) as last_seen_at
+        min(first_seen_at) as first_seen_at,
+        max(event_at) as last_seen_at,
+        max(_sessionized_at) as _sessionized_at
     from sightings
-    where product_id is not null
     group by product_id
 ),
 
@@ -66,7 +114,9 @@ products as (
         nullif(split_part(latest.product_category, '.', 3), '') as category_level_3,
         latest.product_price as last_price,
         spans.first_seen_at,
-        spans.last_seen_at
+        spans.last_seen_at,
+        latest.event_id as _last_sighting_event_id,
+        spans._sessionized_at
     from latest
     inner join spans on latest.product_id = spans.product_id
 )

@@ -22,10 +22,6 @@ sessions as (
     select * from {{ ref('int_sessions_aggregated') }}
 ),
 
-sessionized_events as (
-    select * from {{ ref('int_events_sessionized') }}
-),
-
 -- raw lines per received day, from the loader's manifest (a duplicate line counts here, not in events)
 raw_lines as (
     select
@@ -76,10 +72,11 @@ server_sessions as (
 -- a client session the server split in two (or more) also counts as a disagreement
 client_sessions as (
     select
-        min(event_at)::date as date_day,
-        count(distinct session_id) > 1 as is_split
-    from sessionized_events
-    group by visitor_id, client_session_id
+        min(sessions.started_at)::date as date_day,
+        count(*) > 1 as is_split
+    from sessions
+    cross join lateral unnest(sessions.client_session_ids) as client_session_id
+    group by sessions.visitor_id, client_session_id
 ),
 
 client_session_days as (
