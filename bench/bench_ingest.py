@@ -31,7 +31,7 @@ PY = sys.executable
 
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 EVENT_TEMPLATE = (
-    '{"event_id":"%s","event_type":"view","ts":"2026-11-22T10:00:00.000Z","session_id":"s-%d",'
+    '{"event_id":"%s","event_type":"view","ts":"2026-11-22T10:%02d:%02d.%03dZ","session_id":"s-%d",'
     '"anonymous_id":"anon-%d","page_url":"https://shop.example/p/1005115?utm_source=google&utm_medium=cpc",'
     '"page_title":"Apple iPhone 15 128GB","referrer":"https://www.google.com/",'
     '"device":{"type":"desktop","screen_width":1920,"screen_height":1080},'
@@ -154,7 +154,8 @@ class LoadGenerator:
             self.counter += 1
             n = self.counter
             event_id = f"{self.prefix}-0000-4000-8000-{n:012x}"
-            events.append(EVENT_TEMPLATE % (event_id, n // 7, n // 13))
+            # a distinct ts per event (1 ms apart), as real clients send: no cache may flatter the collector
+            events.append(EVENT_TEMPLATE % (event_id, n // 60000 % 60, n // 1000 % 60, n % 1000, n // 7, n // 13))
         body = ('{"events":[' + ",".join(events) + "]}").encode()
         return (f"POST {self.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: {UA}\r\n"
                 f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body

@@ -7,7 +7,7 @@ the lines the collector writes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlsplit
@@ -50,6 +50,13 @@ class UserAgentInfo:
     os: str | None
     os_version: str | None
     bot_reason: str | None
+    # What the collector sets in `device` (type only when the UA tells it); computed once, shared: do not mutate.
+    device_fields: dict = field(init=False, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        fields = {"type": self.device_type} if self.device_type else {}
+        fields.update(browser=self.browser, browser_version=self.browser_version, os=self.os, os_version=self.os_version)
+        object.__setattr__(self, "device_fields", fields)
 
 
 def format_timestamp(dt: datetime) -> str:
@@ -166,13 +173,9 @@ def collect(event: dict, ctx: RequestContext) -> dict:
     ua = user_agent_info(claimed_ua or ctx.user_agent)
     bot_reason = "webdriver" if webdriver else ua.bot_reason
 
-    device = dict(event.get("device") or {})
-    if ua.device_type:
-        device["type"] = ua.device_type
-    device["browser"] = ua.browser
-    device["browser_version"] = ua.browser_version
-    device["os"] = ua.os
-    device["os_version"] = ua.os_version
+    client_device = event.get("device")
+    # The client's fields first, the UA's overwrite or follow: {**a, **b} keeps a's key order, as dict updates do.
+    device = {**client_device, **ua.device_fields} if client_device else dict(ua.device_fields)
 
     geo = event.get("geo")
     if ctx.country:
@@ -209,12 +212,14 @@ def collect(event: dict, ctx: RequestContext) -> dict:
     }
     if geo:
         record["geo"] = geo
-    utm = utm_params(page_url)
-    if utm:
-        record["utm"] = utm
-    for name in ("ecom", "props"):
-        if name in event:
-            record[name] = event[name]
+    if page_url and "utm_" in page_url:
+        utm = _utm_params(page_url)
+        if utm:
+            record["utm"] = utm
+    if "ecom" in event:
+        record["ecom"] = event["ecom"]
+    if "props" in event:
+        record["props"] = event["props"]
     if context:
         record["context"] = context
     return record

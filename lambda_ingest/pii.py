@@ -48,6 +48,9 @@ class Scrubber:
         # Shops repeat the same URLs, titles and referrers all day: scrub each distinct string once.
         self.text = lru_cache(maxsize=cache_size)(self._text)
         self._key_is_sensitive = lru_cache(maxsize=4096)(lambda key: bool(SENSITIVE_KEY_RE.search(key)))
+        # Ids and (key, value) props pairs repeat too. typed=True: 1, 1.0 and True stay apart.
+        self.identifier = lru_cache(maxsize=cache_size)(self._identifier)
+        self._prop = lru_cache(maxsize=cache_size, typed=True)(self.scalar)
 
     def token(self, kind: str, normalised: str) -> str:
         if not self._key:
@@ -81,7 +84,7 @@ class Scrubber:
             return EMAIL_RE.sub(self._email, value)
         return value
 
-    def identifier(self, value: str | None) -> str | None:
+    def _identifier(self, value: str | None) -> str | None:
         """An id (user_id ...) that is itself personal data is replaced whole (None without a key)."""
         if value is None:
             return None
@@ -107,39 +110,48 @@ class Scrubber:
         return value
 
     def event(self, event: dict) -> dict:
-        """Scrub a validated client event in place and return it."""
-        for name in ("page_url", "page_title", "referrer"):
-            value = event.get(name)
-            if value:
-                event[name] = self.text(value)
-        user_id = event.get("user_id")
-        if user_id is not None:
-            event["user_id"] = self.identifier(user_id)
+        """Scrub a validated client event in place and return it (the hot path: cached calls, inlined checks)."""
+        text = self.text
+        value = event.get("page_url")
+        if value:
+            event["page_url"] = text(value)
+        value = event.get("page_title")
+        if value:
+            event["page_title"] = text(value)
+        value = event.get("referrer")
+        if value:
+            event["referrer"] = text(value)
+        value = event.get("user_id")
+        if value is not None:
+            event["user_id"] = self.identifier(value)
         for name in ("session_id", "anonymous_id"):
             # Required identifiers: keep them non-null (a token, or the redaction marker without a key).
             value = event[name]
-            if self.email_only(value) != value:
+            if _may_hold_email(value) and self.email_only(value) != value:
                 event[name] = self.identifier(value) or self.token("id", value)
         props = event.get("props")
         if props:
-            event["props"] = {k: self.scalar(k, v) for k, v in props.items()}
+            prop = self._prop  # props values are scalars (the contract says so), hence hashable
+            event["props"] = {k: prop(k, v) for k, v in props.items()}
         ecom = event.get("ecom")
         if ecom:
             for name in ("product_id", "order_id", "product_name", "brand", "category"):
-                if name in ecom:
-                    ecom[name] = self.email_only(ecom[name])
+                value = ecom.get(name)
+                if value is not None and _may_hold_email(value):
+                    ecom[name] = self.email_only(value)
             for line in ecom.get("items") or ():
                 for name in ("product_id", "product_name", "brand", "category"):
-                    if name in line:
-                        line[name] = self.email_only(line[name])
+                    value = line.get(name)
+                    if value is not None and _may_hold_email(value):
+                        line[name] = self.email_only(value)
         geo = event.get("geo")
         if geo and isinstance(geo.get("city"), str):
-            geo["city"] = self.text(geo["city"])
+            geo["city"] = text(geo["city"])
         context = event.get("context")
         if context:
             for name, value in context.items():
                 if isinstance(value, str):
-                    context[name] = self.text(value)
+                    context[name] = text(value)
         return event
 
     def anything(self, value: Any, depth: int = 0) -> Any:
@@ -167,6 +179,11 @@ class Scrubber:
 
 
 _ID_KEYS = frozenset({"event_id", "session_id", "anonymous_id", "product_id", "order_id", "ts", "sent_at"})
+
+
+def _may_hold_email(value: str) -> bool:
+    """The cheap test email_only() starts with (EMAIL_RE needs one of these)."""
+    return "@" in value or "%40" in value or "%2540" in value
 
 
 def _key_kind(key: str) -> str:

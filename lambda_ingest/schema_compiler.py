@@ -43,29 +43,26 @@ class Unsupported(ValueError):
 class FastCheck:
     """fast_check(value) -> True when the JSON Schema surely accepts value; False: ask the real validator."""
 
-    def __init__(self, msgspec_type: Any, check: Callable[[Any], bool], source: str):
+    def __init__(self, msgspec_type: Any, accepts: Callable[[Any], bool], source: str):
         self.type = msgspec_type
-        self._check = check
-        self.source = source  # the generated Python, for reading and debugging
+        self.accepts = accepts    # the generated function itself: msgspec.convert, then the patterns
+        self.source = source      # the generated Python, for reading and debugging
 
     def __call__(self, value: Any) -> bool:
-        try:
-            msgspec.convert(value, self.type)
-        except msgspec.ValidationError:
-            return False
-        return self._check(value)
+        return self.accepts(value)
 
 
 def compile_fast_check(schema: dict, name: str = "Event") -> FastCheck:
     """Compile a self-contained schema (local $refs already inlined) into a FastCheck. Raises Unsupported."""
     compiler = _Compiler()
     msgspec_type, emit = compiler.node(schema, name)
-    lines = ["def check(v0):"]
+    lines = ["def check(v0):", "    try:", "        _convert(v0, _T)", "    except _ValidationError:", "        return False"]
     if emit is not None:
         lines += emit("v0", 1)
     lines.append("    return True")
     source = "\n".join(lines)
-    namespace = {"_E": fastjsonschema.JsonSchemaValueException, "_MISSING": _MISSING, **compiler.globals}
+    namespace = {"_E": fastjsonschema.JsonSchemaValueException, "_MISSING": _MISSING, "_T": msgspec_type,
+                 "_convert": msgspec.convert, "_ValidationError": msgspec.ValidationError, **compiler.globals}
     exec(compile(source, f"<fast check {name}>", "exec"), namespace)  # noqa: S102 - our own generated code
     return FastCheck(msgspec_type, namespace["check"], source)
 

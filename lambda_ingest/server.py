@@ -163,7 +163,8 @@ class CollectorApp:
             metrics.bytes_written = self.raw_sink.bytes_written
 
         self.raw_sink = RawSink(settings.raw_uri)
-        self.sink = GroupCommitSink(self.raw_sink, settings.flush_interval_ms / 1000, settings.flush_max_bytes, on_flush)
+        self.sink = GroupCommitSink(self.raw_sink, settings.flush_interval_ms / 1000, settings.flush_max_bytes, on_flush,
+                                    max_in_flight=settings.flush_concurrency)
         self.events = EventsEndpoint(self.collector, self.sink)
 
         async def healthz(request):

@@ -29,6 +29,7 @@ class Settings:
     dedupe_max_ids: int = 200_000             # ~30 MB of ids
     flush_interval_ms: float = 50.0
     flush_max_bytes: int = 5_000_000
+    flush_concurrency: int = 2                  # flushes (fsync / PutObject) in flight at once
     max_body_bytes: int = MAX_BODY_BYTES
     max_batch_events: int = MAX_BATCH_EVENTS
 
@@ -51,6 +52,7 @@ class Settings:
             dedupe_max_ids=int(e.get("CLICKSTREAM_DEDUPE_MAX_IDS") or 200_000),
             flush_interval_ms=float(e.get("CLICKSTREAM_FLUSH_INTERVAL_MS") or 50),
             flush_max_bytes=int(e.get("CLICKSTREAM_FLUSH_MAX_BYTES") or 5_000_000),
+            flush_concurrency=max(1, int(e.get("CLICKSTREAM_FLUSH_CONCURRENCY") or 2)),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 

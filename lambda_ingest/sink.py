@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ class RawSink:
         self._known_dirs: set[Path] = set()
         self.objects_written = 0
         self.bytes_written = 0
+        self._count_lock = threading.Lock()
         if self.root.startswith("s3://"):
             self.bucket, _, prefix = self.root[5:].partition("/")
             if not self.bucket:
@@ -72,8 +74,9 @@ class RawSink:
         payloads = [(layout.object_key(o.kind, o.received_at), igzip.compress(b"".join(o.lines), self.compresslevel))
                     for o in objects if o.lines]
         uris = [self._put_s3(key, data) for key, data in payloads] if self.is_s3 else self._write_local(payloads)
-        self.objects_written += len(payloads)
-        self.bytes_written += sum(len(data) for _, data in payloads)
+        with self._count_lock:  # the group commit runs several flushes at once
+            self.objects_written += len(payloads)
+            self.bytes_written += sum(len(data) for _, data in payloads)
         return uris
 
     def sweep_temp_files(self, now: datetime, hours: int = 48, min_age_s: float = 60.0) -> int:
@@ -98,9 +101,11 @@ class RawSink:
 
     def _put_s3(self, key: str, data: bytes) -> str:
         if self._s3 is None:
-            import boto3  # imported lazily: the local path does not need it
+            with self._count_lock:  # boto3's default session is not thread-safe while it builds a client
+                if self._s3 is None:
+                    import boto3  # imported lazily: the local path does not need it
 
-            self._s3 = boto3.client("s3")
+                    self._s3 = boto3.client("s3")
         self._s3.put_object(Bucket=self.bucket, Key=self.prefix + key, Body=data, ContentType="application/x-ndjson")
         return f"s3://{self.bucket}/{self.prefix}{key}"
 
@@ -136,13 +141,19 @@ class RawSink:
 class GroupCommitSink:
     """Concurrent requests share one flush: a flush starts when no other request is mid-way (so waiting
     longer gains nothing), after `interval` at the latest, or at `max_bytes`. A request's store() returns
-    only once its lines are durable, and raises if the flush failed (nothing of it was acknowledged)."""
+    only once its lines are durable, and raises if the flush failed (nothing of it was acknowledged).
 
-    def __init__(self, sink: RawSink, interval: float = 0.05, max_bytes: int = 5_000_000, on_flush: Callable | None = None):
+    Flushes are pipelined: up to `max_in_flight` run at once in worker threads (gzip, write, fsync or
+    PutObject), so a request never waits behind another request's fsync for a slot it does not need;
+    while every slot is busy, new requests gather into the next flush (the batch grows with the load)."""
+
+    def __init__(self, sink: RawSink, interval: float = 0.05, max_bytes: int = 5_000_000, on_flush: Callable | None = None,
+                 max_in_flight: int = 4):
         self.sink = sink
         self.interval = interval
         self.max_bytes = max_bytes
         self.on_flush = on_flush
+        self.max_in_flight = max_in_flight
         self.busy_requests = 0            # requests being read or processed, not yet waiting here
         self._pending: dict[tuple[str, datetime], RawObject] = {}
         self._pending_bytes = 0
@@ -150,6 +161,7 @@ class GroupCommitSink:
         self._waiters: list[asyncio.Future] = []
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
+        self._flushes: set[asyncio.Task] = set()
         self._closing = False
 
     def _add(self, kind: str, received_at: datetime, lines: list[bytes]) -> None:
@@ -186,8 +198,8 @@ class GroupCommitSink:
 
     async def _run(self) -> None:
         while True:
-            if not self._pending:
-                if self._closing:
+            if not self._pending or len(self._flushes) >= self.max_in_flight:
+                if self._closing and not self._pending:
                     return
                 await self._wake.wait()
                 self._wake.clear()
@@ -204,22 +216,31 @@ class GroupCommitSink:
                 self._wake.clear()
             objects, waiters = list(self._pending.values()), self._waiters
             self._pending, self._waiters, self._pending_bytes = {}, [], 0
-            started = time.perf_counter()
+            flush = asyncio.get_running_loop().create_task(self._flush(objects, waiters))
+            self._flushes.add(flush)
+            flush.add_done_callback(self._flush_done)
+
+    def _flush_done(self, flush: asyncio.Task) -> None:
+        self._flushes.discard(flush)
+        self._wake.set()  # a slot is free: whatever gathered meanwhile can go
+
+    async def _flush(self, objects: list[RawObject], waiters: list[asyncio.Future]) -> None:
+        started = time.perf_counter()
+        try:
+            keys = await asyncio.to_thread(self.sink.write_objects, objects)
+        except Exception as exc:  # noqa: BLE001 - every waiter must hear about it
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+            return
+        if self.on_flush is not None:
             try:
-                keys = await asyncio.to_thread(self.sink.write_objects, objects)
-            except Exception as exc:  # noqa: BLE001 - every waiter must hear about it
-                for waiter in waiters:
-                    if not waiter.done():
-                        waiter.set_exception(exc)
-            else:
-                if self.on_flush is not None:
-                    try:
-                        self.on_flush(time.perf_counter() - started, objects, keys)
-                    except Exception:  # noqa: BLE001 - bookkeeping must never fail a durable write
-                        pass
-                for waiter in waiters:
-                    if not waiter.done():
-                        waiter.set_result(None)
+                self.on_flush(time.perf_counter() - started, objects, keys)
+            except Exception:  # noqa: BLE001 - bookkeeping must never fail a durable write
+                pass
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     async def close(self) -> None:
         """Flush what is pending and stop the flusher."""
@@ -227,3 +248,5 @@ class GroupCommitSink:
         if self._task is not None and not self._task.done():
             self._wake.set()
             await self._task
+        while self._flushes:
+            await asyncio.gather(*self._flushes, return_exceptions=True)

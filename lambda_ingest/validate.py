@@ -148,6 +148,21 @@ def fast_check(event_type: str) -> FastCheck | None:
         return None
 
 
+def _fast_acceptor(checks: dict[str, Callable[[Any], bool]]) -> Callable[[Any], bool]:
+    """accepts(event) -> True when the event is surely valid; False: let fastjsonschema decide."""
+    get_check = checks.get
+
+    def accepts(event: Any) -> bool:
+        if type(event) is dict:
+            event_type = event.get("event_type")
+            if type(event_type) is str:
+                check = get_check(event_type)
+                return check is not None and check(event)
+        return False
+
+    return accepts
+
+
 class EventValidator:
     """validate(event) returns the event or raises EventRejected(reason, error).
 
@@ -158,14 +173,14 @@ class EventValidator:
         self._generic: Callable[[Any], Any] = fastjsonschema.compile(contract.definition("event"))
         self._by_type = {t: fastjsonschema.compile(specialised_schema(t)) for t in contract.EVENT_TYPES}
         self._fast = {t: fast_check(t) for t in contract.EVENT_TYPES}
+        self.accepts = _fast_acceptor({t: c.accepts for t, c in self._fast.items() if c is not None})
 
     def validate(self, event: Any, check_timestamps: bool = True) -> dict:
         """check_timestamps=False when the caller parses ts/sent_at itself (enrich.collect does)."""
         if not isinstance(event, dict):
             raise EventRejected(NOT_AN_OBJECT, f"an event must be a JSON object, not {_json_type(event)}")
-        event_type = event.get("event_type")
-        fast = self._fast.get(event_type) if isinstance(event_type, str) else None
-        if fast is None or not fast(event):
+        if not self.accepts(event):
+            event_type = event.get("event_type")
             check = self._by_type.get(event_type) if isinstance(event_type, str) else None
             try:
                 (check or self._generic)(event)
