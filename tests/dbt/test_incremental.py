@@ -56,6 +56,10 @@ def first_batch() -> list[dict]:
                                             "items": [{"product_id": "p1", "price": 10.0, "qty": 1}]}),
         # a8 is active for 26 hours without a pause: the 24 h cap cuts its run into two sessions
         *[event("heartbeat", at(20 * i), "a8") for i in range(79)],
+        # a9 buys, and comes back 99 minutes later
+        event("view", at(0), "a9"),
+        event("purchase", at(1), "a9", ecom={"order_id": "o9", "revenue": 20.0, "currency": "EUR"}),
+        event("view", at(100), "a9"),
         # a5 and a crawler are untouched by the second batch
         event("view", at(0), "a5", device_type="mobile"),
         event("view", at(0), "crawler", is_bot=True),
@@ -95,7 +99,9 @@ def test_incremental_run_equals_full_refresh(warehouse):
     # a load that committed late with an older _loaded_at (within clickstream__lookback_hours) is still seen
     loader.insert([event("click", at(46), "a2"), event("view", at(5), "a7"),
                    # u1 and a8 go on: only their last sessions are redone
-                   event("view", at(140), "a1", user_id="u1"), event("heartbeat", at(20 * 79), "a8")],
+                   event("view", at(140), "a1", user_id="u1"), event("heartbeat", at(20 * 79), "a8"),
+                   # the SDK resends a9's purchase in its second session: still one order, in the first session
+                   event("purchase", at(101), "a9", ecom={"order_id": "o9", "revenue": 20.0, "currency": "EUR"})],
                   loaded_at=L2 - timedelta(hours=1))
     run_dbt(warehouse, "build", "--exclude", "test_type:unit")
 
@@ -111,6 +117,7 @@ def test_incremental_run_equals_full_refresh(warehouse):
                             (at(24 * 60),)).fetchone()[0] < conn.execute(
             "select max(_sessionized_at) from intermediate.int_events_sessionized where visitor_id = 'a8'").fetchone()[0]
         assert one("select count(*) from intermediate.int_sessions_aggregated where visitor_id = 'a8'")[0] == 2
+        assert one("select count(*), sum(orders), sum(revenue) from intermediate.int_sessions_aggregated where visitor_id = 'a9'") == (2, 1, 20)
         # and did what the late data asks
         assert one("select count(*) from intermediate.int_sessions_aggregated where visitor_id = 'a2'")[0] == 1
         assert one("select count(*) from intermediate.int_sessions_aggregated where visitor_id = 'a1'")[0] == 0
