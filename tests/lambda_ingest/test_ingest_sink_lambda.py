@@ -169,3 +169,58 @@ def test_the_local_server_writes_to_s3(start_collector, s3_bucket, tmp_path):
     stored = [line["event_id"] for key, lines in objects.items() if key.startswith("site/events/") for line in lines]
     assert sorted(stored) == sorted(e["event_id"] for e in events[:3])
     assert any(key.startswith("site/rejected/year=") for key in objects)
+
+
+class _SlowObservedSink(RawSink):
+    """A real local RawSink that holds each write a little and records how many run at once."""
+
+    def __init__(self, root: str, hold: float):
+        super().__init__(root)
+        import threading
+
+        self.hold, self.running, self.peak, self.calls = hold, 0, 0, 0
+        self._lock = threading.Lock()
+
+    def write_objects(self, objects):
+        import time
+
+        with self._lock:
+            self.running += 1
+            self.calls += 1
+            self.peak = max(self.peak, self.running)
+        try:
+            time.sleep(self.hold)
+            return super().write_objects(objects)
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
+@pytest.mark.parametrize("in_flight", [1, 2])
+def test_group_commit_pipelines_flushes_and_acknowledges_only_durable_lines(tmp_path, in_flight):
+    """GIVEN requests arriving while flushes are slow, THEN at most `in_flight` flushes run at once, the
+    others gather into few objects, and every store() returns only once its own lines are in an object."""
+    import asyncio
+
+    from lambda_ingest.sink import GroupCommitSink
+
+    sink = _SlowObservedSink(str(tmp_path / "raw"), hold=0.05)
+    group = GroupCommitSink(sink, interval=0.05, max_in_flight=in_flight)
+
+    def stored_ids() -> set[str]:
+        return {json.loads(line)["id"] for path in (tmp_path / "raw").rglob("*.ndjson.gz")
+                for line in gzip.open(path).read().splitlines()}
+
+    async def request(i: int) -> None:
+        await asyncio.sleep(i * 0.002)
+        await group.store([json.dumps({"id": f"e{i}"}).encode() + b"\n"], [], RECEIVED)
+        assert f"e{i}" in stored_ids()          # durable before the answer
+
+    async def main() -> None:
+        await asyncio.gather(*(request(i) for i in range(60)))
+        await group.close()
+
+    asyncio.run(main())
+    assert stored_ids() == {f"e{i}" for i in range(60)}
+    assert sink.peak == in_flight             # pipelined up to the limit, never beyond
+    assert sink.calls < 60                    # requests shared flushes
