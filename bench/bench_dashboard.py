@@ -190,13 +190,19 @@ def sql_times(dsn: str, changes_by_page: dict[str, list], start, end) -> dict[st
 @click.option("--dsn", default=None, envvar="CLICKSTREAM_BENCH_DSN",
               help="Use this already built warehouse instead of building one.")
 @click.option("--keep", is_flag=True, help="Keep the embedded server and warehouse built here (prints its DSN).")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Build the warehouse in this (new or empty) folder instead of a temporary one; with --keep "
+                   "it is there to reuse with --dsn.")
 @click.option("--quick", is_flag=True, help="100k events and 12 steps per page: a smoke run.")
-def main(events: int, days: int, steps: int, dsn: str | None, keep: bool, quick: bool) -> None:
+def main(events: int, days: int, steps: int, dsn: str | None, keep: bool, workdir: Path | None,
+         quick: bool) -> None:
     if quick:
         events, steps = min(events, 100_000), min(steps, 12)
     from clickstream.warehouse import start_embedded, stop_embedded
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
+    if workdir is None:
+        workdir = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     workdir.chmod(0o755)  # postgres runs as another user under root
     pgdata = None
     try:

@@ -6,11 +6,20 @@ Report models hold additive measures only: rates are computed here as ratios of 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pandas as pd
 
-from shared import CATEGORY_FILTER, DIMENSION_FILTER, Filters, fetch
+from shared import (
+    CATEGORY_FILTER,
+    DIMENSION_FILTER,
+    DIMENSION_VALUES_FILTER,
+    Filters,
+    fetch,
+    rollup_filter,
+    total,
+)
 
 # The one cheap poll. rpt_freshness is one row rebuilt by every dbt run (built_at) saying what the newest
 # loaded event is (last_loaded_at: NULL = nothing loaded yet = an empty warehouse). dbt rebuilds report
@@ -74,9 +83,33 @@ group by date_day
 order by date_day
 """
 
-# Distinct visitors, in one scan: daily (the series, and DAU = their average over the period), the last 7
-# days (WAU) and the last 30 days (MAU) of the period. The table has one row per day x visitor x dimensions.
-# group by rather than count(distinct): a hash aggregate, about twice as fast here.
+def traffic_daily(f: Filters, version: str) -> pd.DataFrame:
+    return fetch(TRAFFIC_DAILY, f.params(), version=version)
+
+
+# Active visitors (distinct counts, so not additive over dimensions) come from a rollup when each dimension
+# filter holds at most one value: rpt_active_visitor_counts_daily has, per day and filter combination (NULL =
+# all values), the day's visitors and the visitors of the 7 and 30 days ending that day. The daily rows give
+# DAU (their average over the period); WAU and MAU are those of the period's last day, read from the latest
+# row on or before it (a combination has rows only on days its counts change). A few rows, by index.
+VISITOR_COUNTS_DAILY = """
+select date_day, visitors
+from reports.rpt_active_visitor_counts_daily
+where {dimensions} and date_day between %(start)s and %(end)s and visitors > 0
+order by date_day
+"""
+
+VISITOR_COUNTS_LATEST = """
+select weekly_visitors, monthly_visitors
+from reports.rpt_active_visitor_counts_daily
+where {dimensions} and date_day <= %(end)s
+order by date_day desc
+limit 1
+"""
+
+# Several values in one dimension filter: distinct visitors from the one-row-per-day-x-visitor-x-dimensions
+# table, in one scan: daily (the series, and DAU), the last 7 days (WAU) and the last 30 days (MAU) of the
+# period. group by rather than count(distinct): a hash aggregate, about twice as fast here.
 ACTIVE_VISITORS = f"""
 with filtered as materialized (
     select date_day, visitor_id
@@ -98,34 +131,52 @@ visitors as (
 
 totals as (
     select
-        (select coalesce(sum(visitors), 0) from daily)::float8 / %(period_days)s as dau,
         (select count(*) from visitors where last_day >= %(wau_start)s) as wau,
-        (select count(*) from visitors) as mau
+        (select count(*) from visitors where last_day >= %(mau_start)s) as mau
 )
 
-select daily.date_day, daily.visitors, totals.dau, totals.wau, totals.mau
+select daily.date_day, daily.visitors, totals.wau, totals.mau
 from totals
 left join daily on true
 order by daily.date_day
 """
 
 
-def traffic_daily(f: Filters, version: str) -> pd.DataFrame:
-    return fetch(TRAFFIC_DAILY, f.params(), version=version)
+@dataclass(frozen=True)
+class ActiveVisitors:
+    totals: dict[str, float]  # dau (average daily visitors over the period), wau, mau (at the period's end)
+    daily: pd.DataFrame  # date_day, visitors: the days with any
 
 
-def active_visitors(f: Filters, version: str) -> pd.DataFrame:
-    """One row per day with visitors (date_day, visitors), each carrying the period's dau, wau and mau
-    (a single row with date_day NULL when no visitor was active)."""
-    # MAU looks at the 30 days ending on the period's last day, WAU at the last 7, DAU at the period itself.
+# rpt_active_visitor_counts_daily has rows for every combination of its four dimensions (a cube).
+VISITOR_COUNTS_SETS = {
+    frozenset(name for name, bit in zip(("device_type", "country", "channel", "is_bot"), f"{mask:04b}") if bit == "1")
+    for mask in range(16)
+}
+
+
+def active_visitors(f: Filters, version: str) -> ActiveVisitors:
+    """DAU over the period, WAU and MAU of the 7 and 30 days ending on its last day, visitors per day."""
+    # Distinct counts do not add up over several values of a dimension: those filters scan the visitor rows.
+    single = all(len(values) <= 1 for values in (f.devices, f.countries, f.channels))
+    dimensions = rollup_filter(f, VISITOR_COUNTS_SETS) if single else None
+    if dimensions is not None:
+        daily = fetch(VISITOR_COUNTS_DAILY.format(dimensions=dimensions), f.params(), version=version)
+        latest = fetch(VISITOR_COUNTS_LATEST.format(dimensions=dimensions), f.params(), version=version)
+        wau, mau = latest.iloc[0].tolist() if len(latest) else (0, 0)
+        return ActiveVisitors({"dau": total(daily, "visitors") / f.days, "wau": wau, "mau": mau}, daily)
     params = f.params()
     params.update(
         start=min(f.start, f.end - timedelta(days=29)),
         period_start=f.start,
-        period_days=f.days,
         wau_start=f.end - timedelta(days=6),
+        mau_start=f.end - timedelta(days=29),
     )
-    return fetch(ACTIVE_VISITORS, params, version=version)
+    frame = fetch(ACTIVE_VISITORS, params, version=version)
+    first = frame.iloc[0]
+    daily = frame.loc[frame["date_day"].notna(), ["date_day", "visitors"]]
+    return ActiveVisitors({"dau": total(daily, "visitors") / f.days, "wau": first["wau"], "mau": first["mau"]},
+                          daily)
 
 
 # --- Funnels --------------------------------------------------------------------------------------------------
@@ -164,11 +215,14 @@ def funnel_by_device_channel(f: Filters, version: str) -> pd.DataFrame:
 
 # --- Product Performance --------------------------------------------------------------------------------------
 
-PRODUCTS = f"""
+# Per product, from the rollup when it has rows for the filters' combination of dimensions (see
+# shared.rollup_filter), else from rpt_product_daily (a filter on country together with device or channel).
+PRODUCTS = """
 select
     product_id,
     max(product_name) as product_name,
     max(category) as category,
+    max(category_level_1) as category_level_1,
     sum(product_views) as product_views,
     sum(add_to_carts) as add_to_carts,
     sum(units_purchased) as units_purchased,
@@ -176,13 +230,13 @@ select
     sum(view_sessions) as view_sessions,
     sum(add_to_cart_sessions) as add_to_cart_sessions,
     sum(purchase_sessions) as purchase_sessions
-from reports.rpt_product_daily
-where {DIMENSION_FILTER} {CATEGORY_FILTER}
+from reports.{table}
+where date_day between %(start)s and %(end)s and {dimensions} {categories}
 group by product_id
 """
 
 # The previous period only feeds the KPI deltas: totals, no per-product grouping.
-PRODUCT_TOTALS = f"""
+PRODUCT_TOTALS = """
 select
     coalesce(sum(product_views), 0) as product_views,
     coalesce(sum(add_to_carts), 0) as add_to_carts,
@@ -191,9 +245,26 @@ select
     coalesce(sum(view_sessions), 0) as view_sessions,
     coalesce(sum(add_to_cart_sessions), 0) as add_to_cart_sessions,
     coalesce(sum(purchase_sessions), 0) as purchase_sessions
-from reports.rpt_product_daily
-where {DIMENSION_FILTER} {CATEGORY_FILTER}
+from reports.{table}
+where date_day between %(start)s and %(end)s and {dimensions} {categories}
 """
+
+# The dimensions a rpt_product_rollup_daily row can be specific to (the others NULL: summed over).
+PRODUCT_ROLLUP_SETS = {
+    frozenset(dimensions) for dimensions in [
+        ("device_type", "channel", "is_bot"), ("device_type", "channel"), ("device_type", "is_bot"), ("device_type",),
+        ("channel", "is_bot"), ("channel",), ("is_bot",), (), ("country", "is_bot"), ("country",),
+    ]
+}
+
+
+def product_query(query: str, f: Filters) -> str:
+    """query over the smallest table holding the answer for these filters."""
+    dimensions = rollup_filter(f, PRODUCT_ROLLUP_SETS)
+    if dimensions is None:
+        return query.format(table="rpt_product_daily", dimensions=DIMENSION_VALUES_FILTER, categories=CATEGORY_FILTER)
+    return query.format(table="rpt_product_rollup_daily", dimensions=dimensions, categories=CATEGORY_FILTER)
+
 
 SEARCH_TERMS = f"""
 select
@@ -210,11 +281,11 @@ limit 20
 
 
 def products(f: Filters, version: str) -> pd.DataFrame:
-    return fetch(PRODUCTS, f.params(), version=version)
+    return fetch(product_query(PRODUCTS, f), f.params(), version=version)
 
 
 def product_totals(f: Filters, version: str) -> pd.DataFrame:
-    return fetch(PRODUCT_TOTALS, f.params(), version=version)
+    return fetch(product_query(PRODUCT_TOTALS, f), f.params(), version=version)
 
 
 def search_terms(f: Filters, version: str) -> pd.DataFrame:

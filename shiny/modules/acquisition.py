@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 from shiny import module, reactive, render, ui
 
@@ -12,7 +13,7 @@ import components
 import plots
 import queries
 from modules.common import ok_version, problem_of, ready
-from shared import DataVersion, Filters, fmt_int, fmt_money, fmt_pct, ratio
+from shared import DataVersion, Filters, column, fmt_int, fmt_money, fmt_pct, group_sum, rate, ratio, total
 
 MEASURES = ["sessions", "engaged_sessions", "converted_sessions", "orders", "revenue"]
 BREAKDOWNS = {
@@ -56,13 +57,14 @@ def acquisition_ui():
 
 
 def breakdown(frame: pd.DataFrame, dimension: str) -> pd.DataFrame:
-    grouped = frame.groupby(dimension, as_index=False, dropna=False)[MEASURES].sum()
-    sessions = grouped["sessions"].astype(float).where(grouped["sessions"] > 0)
-    grouped["engagement_rate"] = (grouped["engaged_sessions"].astype(float) / sessions).round(4)
-    grouped["conversion_rate"] = (grouped["converted_sessions"].astype(float) / sessions).round(4)
-    grouped["revenue"] = grouped["revenue"].astype(float).round(2)
-    grouped["revenue_per_session"] = (grouped["revenue"] / sessions).round(2)
-    return grouped.sort_values("sessions", ascending=False)
+    grouped = group_sum(frame, [dimension], MEASURES)
+    sessions = column(grouped, "sessions")
+    out = {name: grouped[name].tolist() for name in grouped.columns}
+    out["engagement_rate"] = rate(column(grouped, "engaged_sessions"), sessions)
+    out["conversion_rate"] = rate(column(grouped, "converted_sessions"), sessions)
+    out["revenue"] = np.round(column(grouped, "revenue"), 2)
+    out["revenue_per_session"] = rate(out["revenue"], sessions, 2)
+    return pd.DataFrame(out).sort_values("sessions", ascending=False, kind="stable")
 
 
 def load(f: Filters, v: str) -> dict[str, pd.DataFrame]:
@@ -84,10 +86,6 @@ def acquisition_server(input, output, session, filters: Callable[[], Filters],
     @reactive.calc
     def kpi_values():
         data = ready(page())
-
-        def total(frame, column):
-            return float(frame[column].sum()) if len(frame) else 0.0
-
         now = {m: total(data["current"], m) for m in MEASURES}
         before = {m: total(data["previous"], m) for m in MEASURES}
         d = components.delta
@@ -104,15 +102,18 @@ def acquisition_server(input, output, session, filters: Callable[[], Filters],
 
     components.render_kpis(output, KPIS, kpi_values)
 
+    @reactive.calc
+    def channels():
+        return breakdown(ready(page())["current"], "channel")
+
     @components.render_plotly
     def channel_chart():
-        channels = breakdown(ready(page())["current"], "channel")
-        return plots.bars(channels, "channel", {"sessions": "Sessions"}, "Sessions by channel")
+        return plots.bars(channels(), "channel", {"sessions": "Sessions"}, "Sessions by channel")
 
     @components.render_plotly
     def conversion_chart():
-        channels = breakdown(ready(page())["current"], "channel")
-        return plots.bars(channels, "channel", {"conversion_rate": "Conversion rate"}, "Conversion rate by channel")
+        channels_ = channels()
+        return plots.bars(channels_, "channel", {"conversion_rate": "Conversion rate"}, "Conversion rate by channel")
 
     @reactive.calc
     def table():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 from shiny import module, reactive, render, ui
 
@@ -12,7 +13,7 @@ import components
 import plots
 import queries
 from modules.common import ok_version, problem_of, ready
-from shared import DataVersion, Filters, fmt_int, fmt_pct, ratio
+from shared import DataVersion, Filters, column, fmt_int, fmt_pct, group_sum, rate, ratio, total
 
 FUNNEL_KINDS = {"closed": "Closed (in order)", "open": "Open (any order)"}
 
@@ -51,20 +52,20 @@ def funnels_ui():
 
 
 def totals(frame: pd.DataFrame) -> dict[str, float]:
-    return {column: float(frame[column].sum()) if len(frame) else 0.0 for column in ["sessions", *ALL_STAGE_COLUMNS]}
+    return {name: total(frame, name) for name in ["sessions", *ALL_STAGE_COLUMNS]}
 
 
 def with_rates(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Stage conversion (from the previous stage) and drop-off, as ratios of summed stage counts."""
     columns = stage_columns(kind)
-    out = frame[[c for c in frame.columns if c in ("device_type", "channel")] + ["sessions", *columns]].copy()
-    for (stage, *_), previous, column in zip(queries.FUNNEL_STAGES[1:], columns, columns[1:]):
-        denominator = out[previous].astype(float).where(out[previous] > 0)
-        out[f"{stage}_conversion"] = (out[column].astype(float) / denominator).round(4)
-        out[f"{stage}_drop_off"] = (1 - out[f"{stage}_conversion"]).round(4)
-    first = out[columns[0]].astype(float).where(out[columns[0]] > 0)
-    out["view_to_purchase"] = (out[columns[-1]].astype(float) / first).round(4)
-    return out
+    out = {name: frame[name].tolist() for name in frame.columns if name in ("device_type", "channel")}
+    out.update({name: frame[name].tolist() for name in ["sessions", *columns]})
+    for (stage, *_), previous, current in zip(queries.FUNNEL_STAGES[1:], columns, columns[1:]):
+        conversion = rate(column(frame, current), column(frame, previous))
+        out[f"{stage}_conversion"] = conversion
+        out[f"{stage}_drop_off"] = np.round(1 - conversion, 4)
+    out["view_to_purchase"] = rate(column(frame, columns[-1]), column(frame, columns[0]))
+    return pd.DataFrame(out)
 
 
 def load(f: Filters, v: str) -> dict[str, pd.DataFrame]:
@@ -115,7 +116,7 @@ def funnels_server(input, output, session, filters: Callable[[], Filters], versi
     def by_device_chart():
         frame = ready(page())["current"]
         kind = input.kind()
-        by_device = frame.groupby("device_type", as_index=False)[["sessions", *ALL_STAGE_COLUMNS]].sum()
+        by_device = group_sum(frame, ["device_type"], ["sessions", *ALL_STAGE_COLUMNS])
         by_device = with_rates(by_device, kind)
         return plots.bars(
             by_device, "device_type",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 from shiny import module, reactive, render, ui
 
@@ -12,7 +13,7 @@ import components
 import plots
 import queries
 from modules.common import ok_version, problem_of, ready
-from shared import DataVersion, Filters, fmt_int, fmt_money, fmt_pct, ratio
+from shared import DataVersion, Filters, column, fmt_int, fmt_money, fmt_pct, group_sum, rate, ratio, total
 
 MEASURES = ["product_views", "add_to_carts", "units_purchased", "revenue", "view_sessions", "add_to_cart_sessions",
             "purchase_sessions"]
@@ -59,18 +60,17 @@ def products_ui():
 
 def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
     """View-to-cart and cart-to-purchase rates in sessions, as ratios of sums (see the dbt definitions)."""
-    out = frame.copy()
-    viewed = out["view_sessions"].astype(float).where(out["view_sessions"] > 0)
-    carted = out["add_to_cart_sessions"].astype(float).where(out["add_to_cart_sessions"] > 0)
-    out["view_to_cart_rate"] = (out["add_to_cart_sessions"].astype(float) / viewed).round(4)
-    out["cart_to_purchase_rate"] = (out["purchase_sessions"].astype(float) / carted).round(4)
-    out["revenue"] = out["revenue"].astype(float).round(2)
-    return out
+    out = {name: frame[name].tolist() for name in frame.columns}
+    out["view_to_cart_rate"] = rate(column(frame, "add_to_cart_sessions"), column(frame, "view_sessions"))
+    out["cart_to_purchase_rate"] = rate(column(frame, "purchase_sessions"), column(frame, "add_to_cart_sessions"))
+    out["revenue"] = np.round(column(frame, "revenue"), 2)
+    return pd.DataFrame(out)
 
 
-def by_category(frame: pd.DataFrame) -> pd.DataFrame:
-    grouped = frame.groupby("category", as_index=False, dropna=False)[MEASURES].sum()
-    return with_rates(grouped).sort_values("revenue", ascending=False)
+def by_category(frame: pd.DataFrame, level: str = "category") -> pd.DataFrame:
+    """Sums and rates per category (level: category, the full path, or category_level_1, its top level)."""
+    grouped = with_rates(group_sum(frame, [level], MEASURES)).rename(columns={level: "category"})
+    return grouped.sort_values("revenue", ascending=False, kind="stable")
 
 
 def load(f: Filters, v: str) -> dict[str, pd.DataFrame]:
@@ -96,10 +96,6 @@ def products_server(input, output, session, filters: Callable[[], Filters], vers
     def kpi_values():
         data = ready(page())
         now, before = data["current"], data["previous"]
-
-        def total(frame, column):
-            return float(frame[column].sum()) if len(frame) else 0.0
-
         d = components.delta
         out = {
             column: (fmt(total(now, column)), d(total(now, column), total(before, column)))
@@ -116,15 +112,17 @@ def products_server(input, output, session, filters: Callable[[], Filters], vers
 
     @components.render_plotly
     def category_chart():
-        frame = ready(page())["current"]
-        top_level = frame.assign(category=frame["category"].fillna("unknown").str.split(".").str[0])
-        return plots.bars(by_category(top_level), "category", {"revenue": "Revenue"}, "Revenue by top-level category")
+        top_level = by_category(ready(page())["current"], "category_level_1")
+        return plots.bars(top_level, "category", {"revenue": "Revenue"}, "Revenue by top-level category")
 
     @components.render_plotly
     def top_chart():
         top = ready(page())["current"].sort_values(["revenue", "product_id"], ascending=[False, True]).head(TOP_N)
-        top = top.assign(label=top["product_name"].fillna(top["product_id"]))
-        return plots.bars(top, "label", {"revenue": "Revenue"}, f"Top {TOP_N} products by revenue", horizontal=True)
+        labels = pd.DataFrame({
+            "label": [name or product for name, product in zip(top["product_name"].tolist(), top["product_id"].tolist())],
+            "revenue": top["revenue"].tolist(),
+        })
+        return plots.bars(labels, "label", {"revenue": "Revenue"}, f"Top {TOP_N} products by revenue", horizontal=True)
 
     @reactive.calc
     def top():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 from shiny import module, reactive, render, ui
 
@@ -12,7 +13,7 @@ import components
 import plots
 import queries
 from modules.common import ok_version, problem_of, ready
-from shared import DataVersion, Filters, fmt_float, fmt_int, fmt_pct, fmt_seconds, ratio
+from shared import DataVersion, Filters, column, fmt_float, fmt_int, fmt_pct, fmt_seconds, rate, ratio, total
 
 
 Kpi = components.Kpi
@@ -49,45 +50,51 @@ def traffic_ui():
 
 def summarize(daily: pd.DataFrame) -> dict[str, float | None]:
     """Totals and rates of the period, rates as ratios of sums."""
-    total = {column: float(daily[column].sum()) if len(daily) else 0.0 for column in daily.columns if column != "date_day"}
-    sessions = total.get("sessions", 0.0)
+    t = {name: total(daily, name) for name in ["sessions", "page_views", "session_duration_s", "engaged_sessions",
+                                               "bounced_sessions", "converted_sessions", "revenue"]}
+    sessions = t["sessions"]
     return {
         "sessions": sessions,
-        "pages_per_session": ratio(total.get("page_views"), sessions),
-        "average_session_duration": ratio(total.get("session_duration_s"), sessions),
-        "engagement_rate": ratio(total.get("engaged_sessions"), sessions),
-        "bounce_rate": ratio(total.get("bounced_sessions"), sessions),
-        "conversion_rate": ratio(total.get("converted_sessions"), sessions),
-        "revenue": total.get("revenue", 0.0),
+        "pages_per_session": ratio(t["page_views"], sessions),
+        "average_session_duration": ratio(t["session_duration_s"], sessions),
+        "engagement_rate": ratio(t["engaged_sessions"], sessions),
+        "bounce_rate": ratio(t["bounced_sessions"], sessions),
+        "conversion_rate": ratio(t["converted_sessions"], sessions),
+        "revenue": t["revenue"],
     }
 
 
 def daily_rows(daily: pd.DataFrame, visitors: pd.DataFrame) -> pd.DataFrame:
-    frame = daily.merge(visitors, on="date_day", how="left")
-    sessions = frame["sessions"].astype(float).where(frame["sessions"] > 0)
-    frame["pages_per_session"] = (frame["page_views"].astype(float) / sessions).round(2)
-    frame["avg_session_duration_s"] = (frame["session_duration_s"].astype(float) / sessions).round(1)
-    frame["engagement_rate"] = (frame["engaged_sessions"].astype(float) / sessions).round(4)
-    frame["bounce_rate"] = (frame["bounced_sessions"].astype(float) / sessions).round(4)
-    frame["conversion_rate"] = (frame["converted_sessions"].astype(float) / sessions).round(4)
-    frame["revenue"] = frame["revenue"].astype(float).round(2)
-    return frame[[
-        "date_day", "visitors", "sessions", "engaged_sessions", "bounced_sessions", "converted_sessions",
-        "new_visitor_sessions", "page_views", "pages_per_session", "avg_session_duration_s", "engagement_rate",
-        "bounce_rate", "conversion_rate", "orders", "revenue",
-    ]]
+    """The daily table: the day's sums, its active visitors and its rates."""
+    visitors_by_day = dict(zip(visitors["date_day"].tolist(), visitors["visitors"].tolist()))
+    sessions = column(daily, "sessions")
+    out = {
+        "date_day": daily["date_day"].tolist(),
+        "visitors": [visitors_by_day.get(day) for day in daily["date_day"].tolist()],
+    }
+    for name in ["sessions", "engaged_sessions", "bounced_sessions", "converted_sessions", "new_visitor_sessions",
+                 "page_views"]:
+        out[name] = daily[name].tolist()
+    out["pages_per_session"] = rate(column(daily, "page_views"), sessions, 2)
+    out["avg_session_duration_s"] = rate(column(daily, "session_duration_s"), sessions, 1)
+    out["engagement_rate"] = rate(column(daily, "engaged_sessions"), sessions)
+    out["bounce_rate"] = rate(column(daily, "bounced_sessions"), sessions)
+    out["conversion_rate"] = rate(column(daily, "converted_sessions"), sessions)
+    out["orders"] = daily["orders"].tolist()
+    out["revenue"] = np.round(column(daily, "revenue"), 2)
+    return pd.DataFrame(out)
 
 
-def load(f: Filters, v: str) -> dict[str, pd.DataFrame]:
+def load(f: Filters, v: str) -> dict:
     """Everything the page shows for filters f at data version v (the benchmark calls this too)."""
     active, active_previous = queries.active_visitors(f, v), queries.active_visitors(f.previous(), v)
     return {
         "daily": queries.traffic_daily(f, v),
         "previous": queries.traffic_daily(f.previous(), v),
-        "active": active.iloc[0],
-        "active_previous": active_previous.iloc[0],
-        "visitors_daily": active.dropna(subset=["date_day"])[["date_day", "visitors"]],
-        "visitors_previous": active_previous.dropna(subset=["date_day"])[["date_day", "visitors"]],
+        "active": active.totals,
+        "active_previous": active_previous.totals,
+        "visitors_daily": active.daily,
+        "visitors_previous": active_previous.daily,
     }
 
 
