@@ -61,7 +61,9 @@ class UserAgentInfo:
 
 def format_timestamp(dt: datetime) -> str:
     """UTC, millisecond precision, trailing Z: 2026-11-22T12:34:56.789Z."""
-    return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if dt.tzinfo is not timezone.utc:
+        dt = dt.astimezone(timezone.utc)
+    return f"{dt.isoformat(timespec='milliseconds')[:23]}Z"
 
 
 def _version(part) -> str | None:

@@ -160,14 +160,16 @@ class Collector:
 
     def context(self, headers: Mapping[str, str], received_at: datetime, request_id: str,
                 token_user_id: str | None, batch_sent_at: str | None) -> RequestContext:
-        country = headers.get("cloudfront-viewer-country", "").strip().upper()
+        country = headers.get("cloudfront-viewer-country")
+        if country:
+            country = country.strip().upper()
         user_agent = headers.get("user-agent")
         return RequestContext(
             received_at=received_at,
             received_text=format_timestamp(received_at),
             request_id=request_id,
             user_agent=user_agent[:1024] if user_agent else None,
-            country=country if _COUNTRY_RE.match(country) else None,
+            country=country if country and _COUNTRY_RE.match(country) else None,
             token_user_id=token_user_id,
             batch_sent_at=batch_sent_at,
         )
@@ -258,7 +260,8 @@ class Collector:
         m.requests[result.status] += 1
         m.events_accepted += len(result.event_ids)
         m.events_duplicate += result.body.get("duplicates", 0) if result.status == 202 else 0
-        m.events_rejected.update(result.rejected_reasons)
+        if result.rejected_reasons:  # Counter.update is Python code even for an empty list
+            m.events_rejected.update(result.rejected_reasons)
 
     def storage_failed(self, result: IngestResult, exc: BaseException) -> IngestResult:
         """Nothing was acknowledged: tell the client to retry (its event_ids are not marked as seen)."""
