@@ -187,7 +187,8 @@ events_in_scope as (
 
 {% else %}
 
-events_in_scope as (
+-- read twice (timeline, then the wide rows): scanning the table again is cheaper than keeping 60 columns
+events_in_scope as not materialized (
     select
         *,
         '-infinity'::timestamptz as resessionized_from_at,
@@ -198,11 +199,22 @@ events_in_scope as (
 
 {% endif %}
 
+-- the session logic runs on a narrow timeline (sorting five columns, not sixty), joined back once at the end
+timeline as (
+    select
+        visitor_id,
+        event_at,
+        event_id,
+        kept_active_since_at,
+        kept_sessions
+    from events_in_scope
+),
+
 lagged as (
     select
         *,
         lag(event_at) over visitor_timeline as previous_event_at
-    from events_in_scope
+    from timeline
     window visitor_timeline as (partition by visitor_id order by event_at, event_id)
 ),
 
@@ -260,60 +272,63 @@ session_numbers as (
 sessionized as (
     select
         md5(
-            visitor_id || '|' || (extract(epoch from session_started_at) * 1000000)::bigint::text
+            session_numbers.visitor_id
+            || '|'
+            || (extract(epoch from session_numbers.session_started_at) * 1000000)::bigint::text
         ) as session_id,
-        visitor_session_number,
-        session_started_at,
-        is_session_start,
-        visitor_id,
-        event_id,
-        event_type,
-        event_at,
-        client_event_at,
-        client_sent_at,
-        received_at,
-        clock_skew_ms,
-        client_session_id,
-        anonymous_id,
-        user_id,
-        user_id_source,
-        page_url,
-        page_path,
-        page_host,
-        page_title,
-        referrer,
-        referrer_host,
-        is_bot,
-        bot_reason,
-        request_id,
-        device_type,
-        browser,
-        os,
-        country,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        utm_term,
-        utm_content,
-        product_id,
-        product_name,
-        product_brand,
-        product_category,
-        product_price,
-        product_quantity,
-        order_id,
-        order_revenue,
-        currency,
-        order_items,
-        search_query,
-        active_since_at,
-        _load_id,
-        _loaded_at,
-        _source_key,
-        _line_no,
-        resessionized_from_at as _resessionized_from_at,
+        session_numbers.visitor_session_number,
+        session_numbers.session_started_at,
+        session_numbers.is_session_start,
+        events_in_scope.visitor_id,
+        events_in_scope.event_id,
+        events_in_scope.event_type,
+        events_in_scope.event_at,
+        events_in_scope.client_event_at,
+        events_in_scope.client_sent_at,
+        events_in_scope.received_at,
+        events_in_scope.clock_skew_ms,
+        events_in_scope.client_session_id,
+        events_in_scope.anonymous_id,
+        events_in_scope.user_id,
+        events_in_scope.user_id_source,
+        events_in_scope.page_url,
+        events_in_scope.page_path,
+        events_in_scope.page_host,
+        events_in_scope.page_title,
+        events_in_scope.referrer,
+        events_in_scope.referrer_host,
+        events_in_scope.is_bot,
+        events_in_scope.bot_reason,
+        events_in_scope.request_id,
+        events_in_scope.device_type,
+        events_in_scope.browser,
+        events_in_scope.os,
+        events_in_scope.country,
+        events_in_scope.utm_source,
+        events_in_scope.utm_medium,
+        events_in_scope.utm_campaign,
+        events_in_scope.utm_term,
+        events_in_scope.utm_content,
+        events_in_scope.product_id,
+        events_in_scope.product_name,
+        events_in_scope.product_brand,
+        events_in_scope.product_category,
+        events_in_scope.product_price,
+        events_in_scope.product_quantity,
+        events_in_scope.order_id,
+        events_in_scope.order_revenue,
+        events_in_scope.currency,
+        events_in_scope.order_items,
+        events_in_scope.search_query,
+        session_numbers.active_since_at,
+        events_in_scope._load_id,
+        events_in_scope._loaded_at,
+        events_in_scope._source_key,
+        events_in_scope._line_no,
+        events_in_scope.resessionized_from_at as _resessionized_from_at,
         '{{ run_started_at }}'::timestamptz as _sessionized_at
-    from session_numbers
+    from events_in_scope
+    inner join session_numbers on events_in_scope.event_id = session_numbers.event_id
 )
 
 select * from sessionized
