@@ -12,7 +12,7 @@ from typing import Any, Callable
 import pandas as pd
 import plotly
 from htmltools import HTMLDependency
-from shiny import render, ui
+from shiny import ui
 from shiny.module import resolve_id
 from shiny.render.renderer import Jsonifiable, Renderer
 from shiny.types import SilentException
@@ -34,6 +34,12 @@ PLOTLY_OUTPUT_JS = HTMLDependency(
     "1.0",
     source={"subdir": str(HERE / "www")},
     script={"src": "plotly-output.js"},
+)
+KPI_OUTPUT_JS = HTMLDependency(
+    "clickstream-kpi-output",
+    "1.0",
+    source={"subdir": str(HERE / "www")},
+    script={"src": "kpi-output.js"},
 )
 
 
@@ -90,36 +96,46 @@ def table_card(title: str | ui.Tag, output_id: str, download_id: str = "download
     )
 
 
-def kpi_row(kpis: list[Kpi], width: str = "220px") -> ui.Tag:
-    """The boxes are static UI (title and tooltip drawn once); only their value and delta re-render."""
+def kpi_row(kpis: list[Kpi], width: str = "220px", id: str = "kpis") -> ui.Tag:
+    """The boxes are static UI (title and tooltip drawn once). One output fills all their values and deltas
+    (www/kpi-output.js): one render and one message per filter change, not one per box."""
     boxes = [
         ui.value_box(
             metric_label(k.label, k.metric),
-            ui.output_ui(f"kpi_{k.key}", class_="kpi-output"),
+            ui.div(class_="kpi-output", data_kpi_key=k.key),
             class_="kpi",
             data_kpi=slug(k.label),
             min_height="110px",
         )
         for k in kpis
     ]
-    return ui.layout_column_wrap(*boxes, width=width, fill=False)
+    return ui.div(
+        KPI_OUTPUT_JS,
+        ui.layout_column_wrap(*boxes, width=width, fill=False),
+        id=resolve_id(id),
+        class_="kpi-row-output",
+    )
 
 
-def render_kpis(output, kpis: list[Kpi], values: Callable[[], dict[str, tuple[str, float | None]]]) -> None:
-    """Register one small output per KPI; values() maps key -> (shown value, change vs previous period)."""
-    for k in kpis:
-        _register_kpi(output, k, values)
+class render_kpi_row(Renderer[dict]):
+    """Render {key: {value, delta, tone}} (see kpi_value) into a kpi_row."""
+
+    async def transform(self, value: dict) -> Jsonifiable:
+        return value
 
 
-def _register_kpi(output, k: Kpi, values) -> None:
-    @output(id=f"kpi_{k.key}")
-    @render.ui
+def render_kpis(output, kpis: list[Kpi], values: Callable[[], dict[str, tuple[str, float | None]]],
+                id: str = "kpis") -> None:
+    """Register the one output of a kpi_row; values() maps key -> (shown value, change vs previous period)."""
+
+    @output(id=id)
+    @render_kpi_row
     def _():
-        value, change = values()[k.key]
-        return kpi_value(value, change, good_when_up=k.good_when_up, compare=k.compare)
+        shown = values()
+        return {k.key: kpi_value(*shown[k.key], good_when_up=k.good_when_up, compare=k.compare) for k in kpis}
 
 
-def kpi_value(value: str, delta: float | None, *, good_when_up: bool = True, compare: bool = True) -> ui.TagList:
+def kpi_value(value: str, delta: float | None, *, good_when_up: bool = True, compare: bool = True) -> dict:
     """A KPI's value for the selected period and its change against the previous period."""
     if not compare:
         delta_text, tone = "", "neutral"
@@ -129,10 +145,7 @@ def kpi_value(value: str, delta: float | None, *, good_when_up: bool = True, com
         arrow = "▲" if delta > 0 else ("▼" if delta < 0 else "■")
         delta_text = f"{arrow} {delta:+.1%} vs previous period"
         tone = "neutral" if delta == 0 else ("good" if (delta > 0) == good_when_up else "bad")
-    return ui.TagList(
-        ui.div(value, class_="kpi-value"),
-        ui.div(delta_text, class_=f"kpi-delta kpi-delta-{tone}"),
-    )
+    return {"value": value, "delta": delta_text, "tone": tone}
 
 
 def delta(current: Any, previous: Any) -> float | None:

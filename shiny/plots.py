@@ -1,7 +1,9 @@
 """Plotting: pure functions from query results (pandas) to plotly figure specs (plain dicts: data + layout).
 
 Plain dicts rather than plotly.graph_objects: building a validated go.Figure costs ~10-30 ms per chart,
-a dict costs microseconds, and plotly.js validates in the browser anyway (Plotly.react). No I/O, no Shiny.
+a dict costs microseconds, and plotly.js validates in the browser anyway (Plotly.react). Fixed margins
+rather than automargin: automargin makes plotly.js lay a chart out twice whenever its tick labels change
+width, i.e. on most filter changes. No I/O, no Shiny.
 """
 
 from __future__ import annotations
@@ -32,15 +34,15 @@ def values(series: pd.Series) -> list:
 def _layout(title: str, *, legend: bool = True, **extra) -> dict[str, Any]:
     layout = {
         "title": {"text": title, "x": 0, "font": {"size": 15}},
-        "margin": {"l": 50, "r": 20, "t": 45, "b": 40},
+        "margin": {"l": 70, "r": 20, "t": 45, "b": 50},
         "colorway": COLORS,
         "showlegend": legend,
         "legend": {"orientation": "h", "y": -0.2},
         "hovermode": "x unified",
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
-        "xaxis": {"gridcolor": "#eef0f3", "automargin": True},
-        "yaxis": {"gridcolor": "#eef0f3", "zerolinecolor": "#d1d5db", "automargin": True},
+        "xaxis": {"gridcolor": "#eef0f3"},
+        "yaxis": {"gridcolor": "#eef0f3", "zerolinecolor": "#d1d5db"},
         "height": 320,
     }
     layout.update(extra)
@@ -100,6 +102,9 @@ def bars(frame: pd.DataFrame, x: str, columns: dict[str, str], title: str, *, ho
         else:
             data.append({"type": "bar", "name": label, "x": values(frame[x]), "y": values(frame[column])})
     layout = _layout(title, legend=len(columns) > 1, hovermode="closest", barmode="stack" if stacked else "group")
-    if horizontal:
-        layout["yaxis"] = {**layout["yaxis"], "autorange": "reversed"}
+    if horizontal:  # category labels on the left: room for them, long ones shortened (in full on hover)
+        labels = data[0]["y"] if data else []
+        layout["yaxis"] = {**layout["yaxis"], "autorange": "reversed", "tickmode": "array", "tickvals": labels,
+                           "ticktext": [str(label)[:27] + "…" if len(str(label)) > 28 else label for label in labels]}
+        layout["margin"] = {**layout["margin"], "l": 190}
     return {"data": data, "layout": layout}

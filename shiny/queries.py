@@ -249,7 +249,21 @@ from reports.{table}
 where date_day between %(start)s and %(end)s and {dimensions} {categories}
 """
 
-# The dimensions a rpt_product_rollup_daily row can be specific to (the others NULL: summed over).
+SEARCH_TERMS = """
+select
+    search_term,
+    sum(searches) as searches,
+    sum(search_sessions) as search_sessions,
+    sum(converted_search_sessions) as converted_search_sessions
+from reports.{table}
+where date_day between %(start)s and %(end)s and {dimensions}
+group by search_term
+order by searches desc, search_term
+limit 20
+"""
+
+# The dimensions a row of the rollups (rpt_product_rollup_daily, rpt_search_terms_rollup_daily,
+# rpt_acquisition_rollup_daily) can be specific to (the others are NULL: summed over).
 PRODUCT_ROLLUP_SETS = {
     frozenset(dimensions) for dimensions in [
         ("device_type", "channel", "is_bot"), ("device_type", "channel"), ("device_type", "is_bot"), ("device_type",),
@@ -258,26 +272,16 @@ PRODUCT_ROLLUP_SETS = {
 }
 
 
-def product_query(query: str, f: Filters) -> str:
-    """query over the smallest table holding the answer for these filters."""
+def from_rollup(query: str, f: Filters, daily: str, rollup: str, **extra: str) -> str:
+    """query over the rollup when it has rows for these filters, else over the daily report it sums."""
     dimensions = rollup_filter(f, PRODUCT_ROLLUP_SETS)
     if dimensions is None:
-        return query.format(table="rpt_product_daily", dimensions=DIMENSION_VALUES_FILTER, categories=CATEGORY_FILTER)
-    return query.format(table="rpt_product_rollup_daily", dimensions=dimensions, categories=CATEGORY_FILTER)
+        return query.format(table=daily, dimensions=DIMENSION_VALUES_FILTER, **extra)
+    return query.format(table=rollup, dimensions=dimensions, **extra)
 
 
-SEARCH_TERMS = f"""
-select
-    search_term,
-    sum(searches) as searches,
-    sum(search_sessions) as search_sessions,
-    sum(converted_search_sessions) as converted_search_sessions
-from reports.rpt_search_terms_daily
-where {DIMENSION_FILTER}
-group by search_term
-order by searches desc, search_term
-limit 20
-"""
+def product_query(query: str, f: Filters) -> str:
+    return from_rollup(query, f, "rpt_product_daily", "rpt_product_rollup_daily", categories=CATEGORY_FILTER)
 
 
 def products(f: Filters, version: str) -> pd.DataFrame:
@@ -289,32 +293,61 @@ def product_totals(f: Filters, version: str) -> pd.DataFrame:
 
 
 def search_terms(f: Filters, version: str) -> pd.DataFrame:
-    return fetch(SEARCH_TERMS, f.params(), version=version)
+    query = from_rollup(SEARCH_TERMS, f, "rpt_search_terms_daily", "rpt_search_terms_rollup_daily")
+    return fetch(query, f.params(), version=version)
 
 
 # --- Acquisition ----------------------------------------------------------------------------------------------
 
-ACQUISITION = f"""
+# Sessions broken down by one dimension (channel, source_medium, campaign, referrer_host, device_type or
+# country): from rpt_acquisition_rollup_daily, which holds every breakdown per filter combination, else
+# (country filtered together with device or channel) from rpt_acquisition_daily.
+ACQUISITION_ROLLUP = """
 select
-    channel,
-    source || ' / ' || medium as source_medium,
-    campaign,
-    referrer_host,
-    device_type,
-    country,
+    breakdown_value as {breakdown},
+    sum(sessions) as sessions,
+    sum(engaged_sessions) as engaged_sessions,
+    sum(converted_sessions) as converted_sessions,
+    sum(orders) as orders,
+    sum(revenue) as revenue
+from reports.rpt_acquisition_rollup_daily
+where breakdown = %(breakdown)s and date_day between %(start)s and %(end)s and {dimensions}
+group by breakdown_value
+"""
+
+ACQUISITION_DAILY = """
+select
+    {value} as {breakdown},
     sum(sessions) as sessions,
     sum(engaged_sessions) as engaged_sessions,
     sum(converted_sessions) as converted_sessions,
     sum(orders) as orders,
     sum(revenue) as revenue
 from reports.rpt_acquisition_daily
-where {DIMENSION_FILTER}
-group by 1, 2, 3, 4, 5, 6
+where date_day between %(start)s and %(end)s and {dimensions}
+group by 1
 """
 
+# breakdown -> its value in rpt_acquisition_daily (constant SQL)
+ACQUISITION_BREAKDOWNS = {
+    "channel": "channel",
+    "source_medium": "source || ' / ' || medium",
+    "campaign": "campaign",
+    "referrer_host": "referrer_host",
+    "device_type": "device_type",
+    "country": "country",
+}
 
-def acquisition(f: Filters, version: str) -> pd.DataFrame:
-    return fetch(ACQUISITION, f.params(), version=version)
+
+def acquisition(f: Filters, breakdown: str, version: str) -> pd.DataFrame:
+    """Sessions, engaged and converted sessions, orders and revenue per value of the breakdown dimension."""
+    value = ACQUISITION_BREAKDOWNS[breakdown]  # KeyError for anything else: never formatted into SQL
+    dimensions = rollup_filter(f, PRODUCT_ROLLUP_SETS)
+    if dimensions is None:
+        query = ACQUISITION_DAILY.format(value=value, breakdown=breakdown, dimensions=DIMENSION_VALUES_FILTER)
+    else:
+        query = ACQUISITION_ROLLUP.format(breakdown=breakdown, dimensions=dimensions)
+    return fetch(query, {**f.params(), "breakdown": breakdown}, version=version)
 
 
 # --- Reliability ----------------------------------------------------------------------------------------------

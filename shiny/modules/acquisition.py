@@ -13,7 +13,7 @@ import components
 import plots
 import queries
 from modules.common import ok_version, problem_of, ready
-from shared import DataVersion, Filters, column, fmt_int, fmt_money, fmt_pct, group_sum, rate, ratio, total
+from shared import DataVersion, Filters, column, fmt_int, fmt_money, fmt_pct, rate, ratio, total
 
 MEASURES = ["sessions", "engaged_sessions", "converted_sessions", "orders", "revenue"]
 BREAKDOWNS = {
@@ -56,20 +56,26 @@ def acquisition_ui():
     )
 
 
-def breakdown(frame: pd.DataFrame, dimension: str) -> pd.DataFrame:
-    grouped = group_sum(frame, [dimension], MEASURES)
-    sessions = column(grouped, "sessions")
-    out = {name: grouped[name].tolist() for name in grouped.columns}
-    out["engagement_rate"] = rate(column(grouped, "engaged_sessions"), sessions)
-    out["conversion_rate"] = rate(column(grouped, "converted_sessions"), sessions)
-    out["revenue"] = np.round(column(grouped, "revenue"), 2)
+def breakdown(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per value of the breakdown (the frame's first column): sums and rates, most sessions first."""
+    sessions = column(frame, "sessions")
+    out = {name: frame[name].tolist() for name in frame.columns}
+    out["engagement_rate"] = rate(column(frame, "engaged_sessions"), sessions)
+    out["conversion_rate"] = rate(column(frame, "converted_sessions"), sessions)
+    out["revenue"] = np.round(column(frame, "revenue"), 2)
     out["revenue_per_session"] = rate(out["revenue"], sessions, 2)
-    return pd.DataFrame(out).sort_values("sessions", ascending=False, kind="stable")
+    return pd.DataFrame(out).sort_values(["sessions", frame.columns[0]], ascending=[False, True], kind="stable")
 
 
 def load(f: Filters, v: str) -> dict[str, pd.DataFrame]:
-    """Everything the page shows for filters f at data version v (the benchmark calls this too)."""
-    return {"current": queries.acquisition(f, v), "previous": queries.acquisition(f.previous(), v)}
+    """Everything the page shows for filters f at data version v with the table broken down by channel (the
+    benchmark calls this too). The KPIs are totals of the period and the previous one, read from the far
+    smaller rpt_traffic_daily (the same sessions, conversions, orders and revenue, without source detail)."""
+    return {
+        "current": queries.traffic_daily(f, v),
+        "previous": queries.traffic_daily(f.previous(), v),
+        "channels": breakdown(queries.acquisition(f, "channel", v)),
+    }
 
 
 @module.server
@@ -104,7 +110,7 @@ def acquisition_server(input, output, session, filters: Callable[[], Filters],
 
     @reactive.calc
     def channels():
-        return breakdown(ready(page())["current"], "channel")
+        return ready(page())["channels"]
 
     @components.render_plotly
     def channel_chart():
@@ -117,7 +123,11 @@ def acquisition_server(input, output, session, filters: Callable[[], Filters],
 
     @reactive.calc
     def table():
-        return breakdown(ready(page())["current"], input.breakdown())
+        by = input.breakdown()
+        if by == "channel":
+            return channels()
+        return ready(components.attempt(
+            lambda: breakdown(queries.acquisition(filters(), by, ok_version(version())))))
 
     @render.ui
     def breakdown_table():

@@ -37,14 +37,19 @@ where session_date between %(start)s and %(end)s
 """
 
 VISITOR_FIGURES = """
+with sessions as (
+    select session_date, visitor_id from marts.fct_sessions
+    where %(devices)s::text[] is null or device_type = any(%(devices)s::text[])
+)
+
 select
     (select count(*) from (
-        select distinct session_date, visitor_id from marts.fct_sessions
+        select distinct session_date, visitor_id from sessions
         where session_date between %(start)s and %(end)s
     ) as daily)::float8 / %(days)s as dau,
-    (select count(distinct visitor_id) from marts.fct_sessions
+    (select count(distinct visitor_id) from sessions
      where session_date between %(end)s::date - 6 and %(end)s) as wau,
-    (select count(distinct visitor_id) from marts.fct_sessions
+    (select count(distinct visitor_id) from sessions
      where session_date between %(end)s::date - 29 and %(end)s) as mau
 """
 
@@ -54,9 +59,25 @@ where event_type = 'view' and product_id is not null and event_date between %(st
 """
 
 
+# Product views by the session's dimensions, as the report models attribute them.
+PRODUCT_VIEWS_IN = """
+select count(*) from marts.fct_events as events
+inner join marts.fct_sessions as sessions on events.session_id = sessions.session_id
+where events.event_type = 'view' and events.product_id is not null
+  and events.event_date between %(start)s and %(end)s
+  and (%(devices)s::text[] is null or sessions.device_type = any(%(devices)s::text[]))
+  and (%(countries)s::text[] is null or sessions.country = any(%(countries)s::text[]))
+"""
+
+TOP_COUNTRY = """
+select country from marts.fct_sessions where session_date between %(start)s and %(end)s
+group by country order by count(*) desc, country limit 1
+"""
+
+
 def marts(dsn: str, query: str, **params) -> dict:
     with psycopg.connect(dsn) as conn, conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        cur.execute(query, {"device": None, **params})
+        cur.execute(query, {"device": None, "devices": None, "countries": None, **params})
         return cur.fetchone()
 
 
@@ -255,6 +276,46 @@ def test_filters_change_the_numbers_to_the_right_ones(dashboard, built_warehouse
     week = wait_kpi_change(page, "Sessions", mobile)
     expected = marts(built_warehouse.dsn, SESSION_FIGURES, start=week_start, end=end, device="mobile")
     assert week == as_int(expected["sessions"])
+
+
+def pick(page, box: str, value: str) -> None:
+    """Pick a value in a sidebar selectize box like a user."""
+    page.locator(f"#{box} + .selectize-control input").click()
+    page.locator(f"#{box} + .selectize-control .option[data-value='{value}']").click()
+    page.keyboard.press("Escape")
+
+
+def test_active_visitors_equal_distinct_counts_on_the_marts_under_filters(dashboard, built_warehouse):
+    """DAU/WAU/MAU come from a rollup for one value per filter and from the visitor rows for several: both
+    must be the distinct counts of the marts."""
+    page = dashboard
+    start, end = shown_dates(page)
+    days = (end - start).days + 1
+    shown = kpi_text(page, "Daily active visitors")
+    for devices in (["mobile"], ["mobile", "desktop"]):
+        pick(page, "devices", devices[-1])
+        shown = wait_kpi_change(page, "Daily active visitors", shown)
+        expected = marts(built_warehouse.dsn, VISITOR_FIGURES, start=start, end=end, days=days, devices=devices)
+        assert shown == f"{expected['dau']:,.1f}", devices
+        assert kpi_text(page, "Weekly active visitors") == as_int(expected["wau"]), devices
+        assert kpi_text(page, "Monthly active visitors") == as_int(expected["mau"]), devices
+
+
+def test_product_views_equal_the_marts_under_filters(dashboard, built_warehouse):
+    """Products read a rollup for device (and for country alone), rpt_product_daily for country and device
+    together: both must equal the marts."""
+    page = dashboard
+    start, end = shown_dates(page)
+    open_tab(page, "Product Performance")
+    country = marts(built_warehouse.dsn, TOP_COUNTRY, start=start, end=end)["country"]
+    shown = kpi_text(page, "Product views")
+    for box, value, devices, countries in [("devices", "mobile", ["mobile"], None),
+                                           ("countries", country, ["mobile"], [country])]:
+        pick(page, box, value)
+        shown = wait_kpi_change(page, "Product views", shown)
+        expected = marts(built_warehouse.dsn, PRODUCT_VIEWS_IN, start=start, end=end, devices=devices,
+                         countries=countries)["count"]
+        assert shown == as_int(expected), (devices, countries)
 
 
 def test_table_downloads_as_csv_matching_the_kpi(dashboard):
