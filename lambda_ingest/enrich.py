@@ -165,13 +165,11 @@ def collect(event: dict, ctx: RequestContext) -> dict:
         event_at_text, clock_skew_ms = format_timestamp(min(parse_timestamp(ts_text), received_at)), None
 
     context = event.get("context")
-    claimed_ua = None
-    if context:
+    claimed_ua = webdriver = None
+    if context and ("user_agent" in context or "webdriver" in context):
         context = dict(context)
         claimed_ua = context.pop("user_agent", None)  # parsed below; the raw string is not kept
         webdriver = context.pop("webdriver", None)
-    else:
-        webdriver = None
     ua = user_agent_info(claimed_ua or ctx.user_agent)
     bot_reason = "webdriver" if webdriver else ua.bot_reason
 

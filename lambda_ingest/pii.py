@@ -132,7 +132,10 @@ class Scrubber:
         props = event.get("props")
         if props:
             prop = self._prop  # props values are scalars (the contract says so), hence hashable
-            event["props"] = {k: prop(k, v) for k, v in props.items()}
+            for key, value in props.items():
+                scrubbed = prop(key, value)
+                if scrubbed is not value:
+                    props[key] = scrubbed  # in place: same keys, same order, no new dict per event
         ecom = event.get("ecom")
         if ecom:
             for name in ("product_id", "order_id", "product_name", "brand", "category"):
