@@ -75,8 +75,10 @@ def main(host: str, port: int, raw_uri: str | None, write_keys: str | None, allo
         raise click.ClickException(f"cannot start the collector: {exc}") from exc
     configure_logging(log_level)
     click.echo(f"clickstream-ingest: POST http://{host}:{port}/v1/events -> {app.raw_sink.root}", err=True)
+    # proxy_headers off: the collector never reads the client address (it must not store the IP), so
+    # uvicorn's X-Forwarded-For middleware is pure per-request cost here.
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on",
-                timeout_graceful_shutdown=10)
+                timeout_graceful_shutdown=10, proxy_headers=False, server_header=False)
 
 
 if __name__ == "__main__":

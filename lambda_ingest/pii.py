@@ -127,7 +127,7 @@ class Scrubber:
         for name in ("session_id", "anonymous_id"):
             # Required identifiers: keep them non-null (a token, or the redaction marker without a key).
             value = event[name]
-            if _may_hold_email(value) and self.email_only(value) != value:
+            if ("@" in value or "%40" in value or "%2540" in value) and self.email_only(value) != value:
                 event[name] = self.identifier(value) or self.token("id", value)
         props = event.get("props")
         if props:
@@ -140,7 +140,7 @@ class Scrubber:
         if ecom:
             for name in ("product_id", "order_id", "product_name", "brand", "category"):
                 value = ecom.get(name)
-                if value is not None and _may_hold_email(value):
+                if value is not None and ("@" in value or "%40" in value or "%2540" in value):  # _may_hold_email
                     ecom[name] = self.email_only(value)
             for line in ecom.get("items") or ():
                 for name in ("product_id", "product_name", "brand", "category"):
