@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import quote_plus
 
 from simulator.catalog import SHOP_ORIGIN, Catalog, Page
+from simulator.draws import weighted
 
 # --- countries -------------------------------------------------------------------------------------------
 
@@ -174,6 +175,8 @@ CHANNELS = (
 )
 CHANNEL_CUM_NEW = cum(c.share_new for c in CHANNELS)
 CHANNEL_CUM_RETURNING = cum(c.share_returning for c in CHANNELS)
+_PICK_CHANNEL_NEW = weighted([c.name for c in CHANNELS], CHANNEL_CUM_NEW)
+_PICK_CHANNEL_RETURNING = weighted([c.name for c in CHANNELS], CHANNEL_CUM_RETURNING)
 
 SEARCH_ENGINES = (("https://www.google.com/", "google", 0.86), ("https://www.bing.com/", "bing", 0.09),
                   ("https://duckduckgo.com/", "duckduckgo", 0.05))
@@ -191,6 +194,11 @@ AI_ASSISTANTS = (("https://chatgpt.com/", "chatgpt.com", 0.62), ("https://www.pe
 PAID_CAMPAIGNS = ("brand_search", "generic_laptops", "gpu_launch", "monitor_deals", "black_friday_2026")
 EMAIL_CAMPAIGNS = ("weekly_deals", "black_friday_early_access", "cart_reminder", "new_arrivals")
 SOCIAL_CAMPAIGNS = ("bf_teaser_video", "gaming_setup_carousel", "retargeting_viewed_products")
+
+
+_PICK_ENGINE = weighted(SEARCH_ENGINES, cum(s[2] for s in SEARCH_ENGINES))
+_PICK_PAID_ENGINE = weighted(SEARCH_ENGINES[:2], (0.85, 1.0))
+_PICK_ASSISTANT = weighted(AI_ASSISTANTS, cum(a[2] for a in AI_ASSISTANTS))
 
 
 @dataclass
@@ -215,17 +223,17 @@ def _tagged(channel: str, target, referrer: str | None, params: dict[str, str]) 
 
 def arrive(rng: random.Random, cat: Catalog, home: Page, returning: bool) -> Arrival:
     """Pick a channel and build the landing page and referrer a real visit from it would have."""
-    channel = rng.choices(CHANNELS, cum_weights=CHANNEL_CUM_RETURNING if returning else CHANNEL_CUM_NEW)[0].name
+    channel = (_PICK_CHANNEL_RETURNING if returning else _PICK_CHANNEL_NEW)(rng.random)
     category = cat.pick_category(rng)
     product = cat.pick_product(rng, category)
     r = rng.random()
     if channel == "direct":
         return Arrival(channel, home if r < 0.6 else (product if r < 0.85 else category), None)
     if channel == "organic_search":
-        engine = rng.choices(SEARCH_ENGINES, cum_weights=cum(s[2] for s in SEARCH_ENGINES))[0]
+        engine = _PICK_ENGINE(rng.random)
         return Arrival(channel, product if r < 0.55 else (category if r < 0.85 else home), engine[0])
     if channel == "paid_search":
-        engine = rng.choices(SEARCH_ENGINES[:2], cum_weights=(0.85, 1.0))[0]
+        engine = _PICK_PAID_ENGINE(rng.random)
         campaign = rng.choice(PAID_CAMPAIGNS)
         target = product if r < 0.6 else category
         params = {"utm_source": engine[1], "utm_medium": "cpc", "utm_campaign": campaign,
@@ -251,7 +259,7 @@ def arrive(rng: random.Random, cat: Catalog, home: Page, returning: bool) -> Arr
         params = {"utm_source": site[1], "utm_medium": "affiliate", "utm_campaign": "deals_feed"}
         return _tagged(channel, product, site[0], params)
     # ai_assistant: ChatGPT tags its links with utm_source=chatgpt.com; the others send only a referrer.
-    assistant = rng.choices(AI_ASSISTANTS, cum_weights=cum(a[2] for a in AI_ASSISTANTS))[0]
+    assistant = _PICK_ASSISTANT(rng.random)
     target = product if r < 0.75 else category
     if assistant[1] == "chatgpt.com" and rng.random() < 0.7:
         return _tagged(channel, target, assistant[0], {"utm_source": "chatgpt.com"})

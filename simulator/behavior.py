@@ -28,10 +28,31 @@ MAX_HEARTBEATS_PER_PAGE = 10  # then the tab is hidden: no heartbeats until the 
 MAX_DWELL_MS = 600_000
 MAX_GAP_MS = MAX_DWELL_MS - MAX_HEARTBEATS_PER_PAGE * HEARTBEAT_MS + HEARTBEAT_MS  # <= 10 min
 MAX_VISIT_PAGES = 60
+ID_BLOCK = 4096  # UUIDs drawn from the rng at once
 
 HEARTBEAT_PROPS = ({"engaged_ms": HEARTBEAT_MS}, '{"engaged_ms":%d}' % HEARTBEAT_MS)
 CLICK_ELEMENTS = ("image_gallery", "spec_tab", "reviews_tab", "add_to_wishlist", "compare", "filter_brand",
                   "filter_price", "sort_price_asc", "nav_deals", "newsletter_signup", "size_guide")
+
+
+# Where each hex digit of 16 random bytes goes in "xxxxxxxx-xxxx-4xxx-axxx-xxxxxxxxxxxx\n" (37 characters):
+# the digits at 12 and 16 give way to the version (4) and variant (a) nibbles.
+_UUID_DIGITS = ([(i, i) for i in range(8)] + [(9 + i, 8 + i) for i in range(4)] + [(15 + i, 13 + i) for i in range(3)]
+                + [(20 + i, 17 + i) for i in range(3)] + [(24 + i, 20 + i) for i in range(12)])
+
+
+def uuid4_block(raw: bytes) -> list[str]:
+    """Version 4 UUID strings, one per 16 bytes of raw, laid out with strided slice copies (C speed)
+    instead of slicing and formatting each UUID in Python: the simulator needs about one per event."""
+    n = len(raw) // 16
+    digits = raw.hex().encode()
+    out = bytearray(b"-" * (37 * n))
+    for dst, src in _UUID_DIGITS:
+        out[dst::37] = digits[src::32]
+    out[14::37] = b"4" * n
+    out[19::37] = b"a" * n
+    out[36::37] = b"\n" * n
+    return out.decode().split()
 
 
 def _pair(value: dict) -> tuple[dict, str]:
@@ -79,17 +100,23 @@ class VisitBuilder:
         self.t = 0
         self.uid: str | None = None
         self.page = self.ref_page = None
-        self._id_hex, self._id_pos = "", 0
+        self._ids: list[str] = []
+        self._id_pos = ID_BLOCK  # the first id draws the first block
 
     # --- primitives ------------------------------------------------------------------------------------
+    def _draw_ids(self) -> list[str]:
+        """The next block of random (version 4) UUIDs, formatted at once from one draw of the simulation's rng."""
+        self._ids = uuid4_block(self.rng.randbytes(16 * ID_BLOCK))
+        self._id_pos = 0
+        return self._ids
+
     def _eid(self) -> str:
-        """A random (version 4) UUID from the simulation's rng, sliced from a pre-drawn block of hex."""
+        """A random (version 4) UUID from the simulation's rng (drawn a block at a time)."""
         i = self._id_pos
-        if i >= len(self._id_hex):
-            self._id_hex, i = self.rng.randbytes(16 * 4096).hex(), 0
-        self._id_pos = i + 32
-        h = self._id_hex
-        return f"{h[i:i + 8]}-{h[i + 8:i + 12]}-4{h[i + 13:i + 16]}-a{h[i + 17:i + 20]}-{h[i + 20:i + 32]}"
+        ids = self._ids if i < ID_BLOCK else self._draw_ids()
+        i = self._id_pos
+        self._id_pos = i + 1
+        return ids[i]
 
     def _advance(self, ms: int) -> None:
         t = self.t + ms
@@ -101,13 +128,10 @@ class VisitBuilder:
         if etype == "view" and page is not self.page:
             self.ref_page, self.page = self.page, page  # document.referrer: the page we came from
         i = self._id_pos  # _eid() inlined: this runs once per event
-        if i >= len(self._id_hex):
-            self._id_hex, i = self.rng.randbytes(16 * 4096).hex(), 0
-        self._id_pos = i + 32
-        h = self._id_hex
-        self.events.append((self.t, etype, page, ecom, props, self.uid,
-                            f"{h[i:i + 8]}-{h[i + 8:i + 12]}-4{h[i + 13:i + 16]}-a{h[i + 17:i + 20]}-{h[i + 20:i + 32]}",
-                            self.ref_page))
+        ids = self._ids if i < ID_BLOCK else self._draw_ids()
+        i = self._id_pos
+        self._id_pos = i + 1
+        self.events.append((self.t, etype, page, ecom, props, self.uid, ids[i], self.ref_page))
 
     def _dwell(self, page, median_s: float = 30.0, heartbeats: bool = True) -> None:
         """Stay on a page: heartbeats every 30 s while the tab is visible, then move on."""
@@ -125,9 +149,18 @@ class VisitBuilder:
                     self.t = max(self.t, start)
                     dwell = max(dwell - click_at, 1_000)
                     beats = min(dwell // HEARTBEAT_MS, MAX_HEARTBEATS_PER_PAGE)
-            for _ in range(beats):
-                self._advance(HEARTBEAT_MS)
-                self._emit("heartbeat", page, None, HEARTBEAT_PROPS)
+            if beats:  # _advance and _emit inlined: heartbeats are 40% of all events
+                t, uid, ref_page, append = self.t, self.uid, self.ref_page, self.events.append
+                for _ in range(beats):
+                    t += HEARTBEAT_MS
+                    if (t % DAY_MS) >= DAY_MS - MIDNIGHT_GUARD_MS:
+                        t += MIDNIGHT_GUARD_MS + 1_000
+                    i = self._id_pos
+                    ids = self._ids if i < ID_BLOCK else self._draw_ids()
+                    i = self._id_pos
+                    self._id_pos = i + 1
+                    append((t, "heartbeat", page, None, HEARTBEAT_PROPS, uid, ids[i], ref_page))
+                self.t = t
             self._advance(max(dwell - beats * HEARTBEAT_MS, 500))
         else:
             self._advance(dwell)
@@ -292,11 +325,12 @@ class VisitBuilder:
         self.t = start_ms
         self._advance(0)
         pages = rng.randint(5, 80)
+        below, products, categories = rng._randbelow, cat.products, cat.categories  # randrange/randint, same draws
         for _ in range(pages):
             if rng.random() < 0.75:
-                p = cat.products[rng.randrange(len(cat.products))]
+                p = products[below(len(products))]
                 self._emit("view", p, (p.view_ecom, p.view_ecom_json))
             else:
-                self._emit("view", cat.categories[rng.randrange(len(cat.categories))])
-            self._advance(rng.randint(400, 4_000))
+                self._emit("view", categories[below(len(categories))])
+            self._advance(400 + below(3_601))
         return self.events

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import orjson
 
+from simulator.draws import weighted
+
 CATALOG_SEED = 20261122
 SHOP_HOST = "shop.example.com"
 SHOP_ORIGIN = f"https://{SHOP_HOST}"
@@ -366,6 +368,7 @@ class Category:
     title: str
     products: list[Product]
     cum_weights: list[float]
+    pick: object = None  # pick(rng.random) -> a product by popularity (simulator.draws.weighted)
     url_json: str = ""
     title_json: str = ""
     ref_frag: str = ""
@@ -430,7 +433,8 @@ class Catalog:
                 total += p.popularity
                 cum.append(total)
             url = f"{SHOP_ORIGIN}/c/{spec.path.replace('.', '/')}"
-            cat = Category(spec=spec, url=url, title=f"{spec.title} | Shop", products=items, cum_weights=cum)
+            cat = Category(spec=spec, url=url, title=f"{spec.title} | Shop", products=items, cum_weights=cum,
+                           pick=weighted(items, cum))
             cat.url_json, cat.title_json = _json(cat.url), _json(cat.title)
             cat.ref_frag = internal_referrer_fragment(cat.url_json)
             cat.page_frag = page_fragment(cat.url_json, cat.title_json)
@@ -440,15 +444,16 @@ class Catalog:
         for c in self.categories:
             total += c.spec.popularity
             self.category_cum_weights.append(total)
+        self._pick_category = weighted(self.categories, self.category_cum_weights)
         self.by_id = {p.product_id: p for p in self.products}
         self.by_path = {c.spec.path: c for c in self.categories}
 
     def pick_category(self, rng: random.Random) -> Category:
-        return rng.choices(self.categories, cum_weights=self.category_cum_weights)[0]
+        return self._pick_category(rng.random)
 
     def pick_product(self, rng: random.Random, category: Category | None = None) -> Product:
-        category = category or self.pick_category(rng)
-        return rng.choices(category.products, cum_weights=category.cum_weights)[0]
+        category = category or self._pick_category(rng.random)
+        return category.pick(rng.random)
 
     def pick_search(self, rng: random.Random, category: Category) -> str:
         if rng.random() < 0.1:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from dataclasses import dataclass
@@ -70,11 +71,20 @@ def _direct_shard(args: tuple) -> tuple[dict, dict, dict]:
                      clean_rates() if settings.clean else None, shard=shard)
     sink = RawStoreSink(settings.out, f"{settings.seed}-{shard}", recorder,
                         corrupt_share=0.0 if settings.clean else CORRUPT_OBJECT_SHARE)
+    # The run allocates millions of small objects and frees no cycles: the cyclic GC's passes over the
+    # growing heap would cost about a fifth of the time, for nothing.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
-        stats = sim.run(sink, recorder)
+        try:
+            stats = sim.run(sink, recorder)
+        finally:
+            sink.close()
+        truth = recorder.result()
     finally:
-        sink.close()
-    return stats, recorder.result(), {"objects": sink.objects, "lines": sink.lines, "gzip_bytes": sink.bytes}
+        if gc_was_enabled:
+            gc.enable()
+    return stats, truth, {"objects": sink.objects, "lines": sink.lines, "gzip_bytes": sink.bytes}
 
 
 def _run_direct(settings: Settings, start: int, end: int) -> tuple[list, list, list]:

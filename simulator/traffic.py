@@ -21,6 +21,7 @@ from simulator.audience import BOT_AGENTS, DEVICE_SHARES, Agent, cum
 from simulator.behavior import DAY_MS, MAX_GAP_MS, Device, Person, VisitBuilder, _pair
 from simulator.catalog import catalog
 from simulator.collector import SDK_LIBRARY
+from simulator.draws import weighted
 
 HOUR_MS = 3_600_000
 MIN_VISIT_SEPARATION_MS = 2 * HOUR_MS  # one person's visits: far above the 30-minute session timeout
@@ -47,8 +48,10 @@ class Flush:
 
     __slots__ = ("send_ms", "events", "malformed", "late", "retry", "latency_ms")
 
-    def __init__(self, send_ms: int, events: list, late: bool = False, retry: bool = False):
-        self.send_ms, self.events, self.late, self.retry = send_ms, events, late, retry
+    def __init__(self, send_ms: int, events: list):  # one per event, nearly: kept to plain assignments
+        self.send_ms = send_ms
+        self.events = events
+        self.late = self.retry = False
         self.malformed: list | None = None
         self.latency_ms = 0
 
@@ -83,9 +86,10 @@ class Simulation:
             audience.SHARDS[shard])
         self.pools: dict[str, list[Person]] = {c.code: [] for c in self.countries}
         self.person_serial = 0
-        self.bot_cum = cum(a.share for a in BOT_AGENTS)
-        self.device_cum = cum(d[1] for d in DEVICE_SHARES)
-        self.agent_cums = {d[0]: (d[2], cum(a.share for a in d[2])) for d in DEVICE_SHARES}
+        self.pick_country = [weighted(self.countries, cums) for cums in self.hour_country_cums]  # by UTC hour
+        self.pick_bot_agent = weighted(BOT_AGENTS, cum(a.share for a in BOT_AGENTS))
+        self.pick_device_kind = weighted([d[0] for d in DEVICE_SHARES], cum(d[1] for d in DEVICE_SHARES))
+        self.pick_agent = {d[0]: weighted(d[2], cum(a.share for a in d[2])) for d in DEVICE_SHARES}
         self.stats = {"visits": 0, "bot_visits": 0, "events": 0}
 
     # --- ids ---------------------------------------------------------------------------------------------
@@ -96,9 +100,8 @@ class Simulation:
     def _new_device(self, person: Person, kind: str | None = None) -> Device:
         rng = self.rng
         if kind is None:
-            kind = rng.choices(DEVICE_SHARES, cum_weights=self.device_cum)[0][0]
-        agents, cums = self.agent_cums[kind]
-        agent = rng.choices(agents, cum_weights=cums)[0]
+            kind = self.pick_device_kind(rng.random)
+        agent = self.pick_agent[kind](rng.random)
         skew = 0
         if rng.random() < self.rates.skewed_device:
             # Minutes to hours off, now and then a whole day (a phone with a wrong date), either way.
@@ -130,9 +133,9 @@ class Simulation:
         return self._new_person(country), False
 
     # --- one visit ----------------------------------------------------------------------------------------
-    def _human(self, start_ms: int, hour_cum: list[float]) -> Visit | None:
+    def _human(self, start_ms: int, pick_country) -> Visit | None:
         rng, b = self.rng, self.builder
-        country = rng.choices(self.countries, cum_weights=hour_cum)[0]
+        country = pick_country(rng.random)
         person, returning = self._pick_person(country, start_ms)
         device = person.devices[0]
         if returning and person.user_id and len(person.devices) == 1 and rng.random() < 0.25:
@@ -159,9 +162,11 @@ class Simulation:
                 t += 31_000
             events.append((t, "delivery_report", events[-1][2], None, _pair({"dropped_events": rng.randint(1, 40)}),
                            events[-1][5], self.uuid(), events[-1][7]))
-        events = [e for e in events if e[0] < self.end_ms - 60_000]  # the window ends: cut the visit there
-        if not events:
-            return None
+        cutoff = self.end_ms - 60_000
+        if events[-1][0] >= cutoff:  # the window ends: cut the visit there (events are in time order)
+            events = [e for e in events if e[0] < cutoff]
+            if not events:
+                return None
         person.next_free_ms = events[-1][0] + MIN_VISIT_SEPARATION_MS
         person.visits += 1
         v = Visit()
@@ -177,7 +182,7 @@ class Simulation:
 
     def _bot(self, start_ms: int) -> Visit | None:
         rng = self.rng
-        agent: Agent = rng.choices(BOT_AGENTS, cum_weights=self.bot_cum)[0]
+        agent: Agent = self.pick_bot_agent(rng.random)
         events = [e for e in self.builder.bot(start_ms) if e[0] < self.end_ms - 60_000]
         if not events:
             return None
@@ -196,16 +201,17 @@ class Simulation:
         rng, rates = self.rng, self.rates
         r = rng.random
         flushes: list[Flush] = []
-        current: list = []
-        first_t = 0
-        for ev in v.events:
-            if current and (ev[0] - first_t > FLUSH_WINDOW_MS or len(current) >= FLUSH_MAX_EVENTS
-                            or ev[2] is not current[-1][2]):
+        events = v.events
+        current = [events[0]]
+        first_t, page = events[0][0], events[0][2]
+        for i in range(1, len(events)):
+            ev = events[i]
+            if ev[2] is page and ev[0] - first_t <= FLUSH_WINDOW_MS and len(current) < FLUSH_MAX_EVENTS:
+                current.append(ev)
+            else:  # another page, or the batch is full or old enough: the SDK sends what it has
                 flushes.append(Flush(current[-1][0] + 30 + int(r() * 1_470), current))
-                current = []
-            if not current:
-                first_t = ev[0]
-            current.append(ev)
+                current = [ev]
+                first_t, page = ev[0], ev[2]
         flushes.append(Flush(current[-1][0] + 30 + int(r() * 1_470), current))
         last_ok = self.end_ms - 1_000
         p_late = rates.late_visit_mobile if v.agent.device_type != "desktop" else rates.late_visit_other
@@ -224,7 +230,8 @@ class Simulation:
             if r() < p_malformed:
                 f.malformed = [self._malformed(v, f.events[0])]
             if r() < p_duplicate:
-                retry = Flush(max(min(f.send_ms + rng.randint(1_000, 300_000), last_ok), f.send_ms), f.events, retry=True)
+                retry = Flush(max(min(f.send_ms + rng.randint(1_000, 300_000), last_ok), f.send_ms), f.events)
+                retry.retry = True
                 retry.latency_ms = 15 + int(r() * 385)
                 extra = (extra or []) + [retry]
         v.flushes = flushes + extra if extra else flushes
@@ -268,13 +275,14 @@ class Simulation:
             n_bots = max(0, round(mu_bots + rng.gauss(0, mu_bots ** 0.5)))
             lo = max(hour, self.start_ms)
             hi = min(hour + HOUR_MS, self.end_ms)
-            starts = sorted([(rng.randrange(lo, hi), False) for _ in range(n_humans)]
-                            + [(rng.randrange(lo, hi), True) for _ in range(n_bots)])
-            cum_weights = self.hour_country_cums[hh]
+            below, span = rng._randbelow, hi - lo  # rng.randrange(lo, hi) without its argument checks: same draws
+            starts = sorted([(lo + below(span), False) for _ in range(n_humans)]
+                            + [(lo + below(span), True) for _ in range(n_bots)])
+            pick_country = self.pick_country[hh]
             for start, is_bot in starts:
                 if start >= self.end_ms - 60_000:
                     continue
-                v = self._bot(start) if is_bot else self._human(start, cum_weights)
+                v = self._bot(start) if is_bot else self._human(start, pick_country)
                 if v is None:
                     continue
                 self._deliveries(v)
