@@ -23,6 +23,7 @@ RELATIONS = {
     "intermediate.int_anonymous_ids_stitched": "anonymous_id",
     "intermediate.int_events_sessionized": "event_id",
     "intermediate.int_sessions_aggregated": "session_id",
+    "intermediate.int_session_products": "session_id, product_id, date_day",
     "marts.fct_events": "event_id",
     "marts.fct_sessions": "session_id",
     "marts.fct_orders": "order_id",

@@ -16,14 +16,8 @@ with
 
 events as (
     select * from {{ ref('int_events_sessionized') }}
-    {% if is_incremental() %}
     -- int_events_sessionized re-stamps every event of each visitor it redoes, from a session start on
-    where
-        _sessionized_at > (
-            select coalesce(max(previous._sessionized_at), '-infinity'::timestamptz)
-            from {{ this }} as previous
-        )
-    {% endif %}
+    where {{ sessionized_since_last_run() }}
 ),
 
 channel_rules as (

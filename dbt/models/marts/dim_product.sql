@@ -11,14 +11,8 @@ with
 
 events as (
     select * from {{ ref('int_events_sessionized') }}
-    {% if is_incremental() %}
     -- only products sighted in events (re)sessionized since the last run change
-    where
-        _sessionized_at > (
-            select coalesce(max(previous._sessionized_at), '-infinity'::timestamptz)
-            from {{ this }} as previous
-        )
-    {% endif %}
+    where {{ sessionized_since_last_run() }}
 ),
 
 -- products as seen on product pages and cart changes, and as order lines of purchases

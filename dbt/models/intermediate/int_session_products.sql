@@ -1,0 +1,157 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_visitors',
+        visitor_members='unnest(batch.anonymous_ids)',
+        visitor_time_column='session_started_at',
+        indexes=[
+            {'columns': ['session_id', 'product_id', 'date_day'], 'unique': true},
+            {'columns': ['visitor_id', 'session_started_at']},
+            {'columns': ['_sessionized_at']},
+        ],
+    )
+}}
+
+-- What each session did with each product, per day of the events: the narrow input of rpt_product_daily,
+-- redone with the sessions int_events_sessionized re-stamps (the same strategy as int_sessions_aggregated).
+with
+
+events as (
+    select
+        event_id,
+        event_type,
+        event_at,
+        session_id,
+        visitor_id,
+        session_started_at,
+        anonymous_id,
+        product_id,
+        order_id,
+        order_items,
+        _resessionized_from_at,
+        _sessionized_at
+    from {{ ref('int_events_sessionized') }}
+    where
+        (product_id is not null or event_type = 'purchase')
+        and {{ sessionized_since_last_run() }}
+),
+
+product_events as (
+    select
+        event_at::date as date_day,
+        session_id,
+        visitor_id,
+        session_started_at,
+        anonymous_id,
+        product_id,
+        event_type,
+        1 as quantity,
+        0::numeric(14, 2) as line_revenue,
+        _resessionized_from_at,
+        _sessionized_at
+    from events
+    where event_type in ('view', 'add_to_cart', 'remove_from_cart') and product_id is not null
+),
+
+-- purchases count per order line, once per order: the visitor's first copy of a purchase sent twice, looked
+-- for among all its purchases (the first may be in a session this batch did not redo)
+{% if is_incremental() %}
+batch_orders as (
+    select distinct
+        visitor_id,
+        order_id
+    from events
+    where event_type = 'purchase' and order_id is not null
+),
+
+order_copies as (
+    select
+        copies.event_id,
+        copies.event_type,
+        copies.event_at,
+        copies.session_id,
+        copies.visitor_id,
+        copies.session_started_at,
+        copies.anonymous_id,
+        copies.product_id,
+        copies.order_id,
+        copies.order_items,
+        copies._resessionized_from_at,
+        copies._sessionized_at
+    from {{ ref('int_events_sessionized') }} as copies
+    inner join batch_orders
+        on copies.visitor_id = batch_orders.visitor_id and copies.order_id = batch_orders.order_id
+    where copies.event_type = 'purchase'
+),
+{% else %}
+order_copies as (
+    select * from events
+    where event_type = 'purchase' and order_id is not null
+),
+{% endif %}
+
+first_orders as (
+    select distinct on (visitor_id, order_id)
+        event_at,
+        session_id,
+        visitor_id,
+        session_started_at,
+        anonymous_id,
+        order_items,
+        _resessionized_from_at,
+        _sessionized_at
+    from order_copies
+    order by visitor_id, order_id, event_at, event_id
+),
+
+order_lines as (
+    select
+        first_orders.event_at::date as date_day,
+        first_orders.session_id,
+        first_orders.visitor_id,
+        first_orders.session_started_at,
+        first_orders.anonymous_id,
+        item ->> 'product_id' as product_id,
+        'purchase' as event_type,
+        coalesce((item ->> 'qty')::integer, 1) as quantity,
+        (coalesce((item ->> 'qty')::integer, 1) * (item ->> 'price')::numeric(14, 2))::numeric(14, 2)
+            as line_revenue,
+        first_orders._resessionized_from_at,
+        first_orders._sessionized_at
+    from first_orders
+    cross join lateral jsonb_array_elements(first_orders.order_items) as item
+    where jsonb_typeof(first_orders.order_items) = 'array' and item ->> 'product_id' is not null
+),
+
+product_activity as (
+    select * from product_events
+    union all
+    select * from order_lines
+    {% if is_incremental() %}
+    -- a first copy in a session this batch did not redo belongs to that session's rows, which stay
+    where
+        order_lines.session_id in (select events.session_id from events)
+    {% endif %}
+),
+
+session_products as (
+    select
+        session_id,
+        product_id,
+        date_day,
+        min(visitor_id) as visitor_id,
+        min(session_started_at) as session_started_at,
+        array_agg(distinct anonymous_id) as anonymous_ids,
+        count(*) filter (where event_type = 'view') as product_views,
+        count(*) filter (where event_type = 'add_to_cart') as add_to_carts,
+        count(*) filter (where event_type = 'remove_from_cart') as remove_from_carts,
+        count(*) filter (where event_type = 'purchase') as order_lines,
+        coalesce(sum(quantity) filter (where event_type = 'purchase'), 0) as units_purchased,
+        coalesce(sum(line_revenue), 0)::numeric(16, 2) as revenue,
+        min(_resessionized_from_at) as _resessionized_from_at,
+        max(_sessionized_at) as _sessionized_at
+    from product_activity
+    group by session_id, product_id, date_day
+)
+
+select * from session_products
