@@ -41,7 +41,7 @@ PROBES = [
     {}, [], {"a": 1}, ["x"], [{"product_id": "p1"}], {"product_id": "p1"},
 ]
 LENGTHS = (1, 2, 3, 35, 36, 40, 41, 63, 64, 65, 128, 129, 256, 257, 512, 513, 1024, 1025, 2048, 2049)
-PROBES += ["a" * n for n in LENGTHS] + ["é" * n for n in (128, 129, 1024, 1025)]
+PROBES += ["a" * n for n in LENGTHS] + [c * n for c in ("é", "😀") for n in (128, 129, 1024, 1025)]
 PROP_KEYS = ["ok", "_x", "a" * 64, "a" * 65, "1abc", "bad key", "search_query", "dropped_events", "email", ""]
 
 
