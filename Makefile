@@ -8,17 +8,22 @@ PYTHON ?= python3
 
 .PHONY: setup setup-test demo test test-python test-dbt-lint test-sdk bench lint clean
 
-# The Python environment: one editable install of this repo with its dev extras.
+# The Python environment: one editable install of this repo. `make demo` needs only the runtime
+# dependencies; the test tools (the dev extras) come with setup-test. --no-compile: Python compiles what it
+# imports on first use, instead of pip byte-compiling every installed module up front.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-compile -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install -q --no-compile -e '.[dev]'
 	touch $@
 
 setup: $(VENV)/.installed
 
-# Test-only system pieces: Debian's chromium for Playwright, the SDK's npm packages.
-setup-test: setup
+# Test-only pieces: the dev extras (pytest, moto, Playwright, sqlfluff ...), Debian's chromium, the SDK's npm packages.
+setup-test: $(VENV)/.installed-dev
 	scripts/setup-test.sh
 
 demo: setup
@@ -35,11 +40,11 @@ test-dbt-lint:
 test-sdk:
 	cd sdk && npm test && npm run build
 
-bench: setup
+bench: $(VENV)/.installed-dev
 	$(BIN)/pip install -q -e '.[bench]'
 	for script in bench/bench_*.py; do $(PY) $$script; done
 
-lint: setup
+lint: $(VENV)/.installed-dev
 	$(BIN)/sqlfluff lint dbt/models dbt/tests dbt/macros
 
 clean:
