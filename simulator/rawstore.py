@@ -162,7 +162,7 @@ class RawStoreSink:
         first = self.requests + 1
         self.requests += len(flushes)
         self.renderer.render(v, flushes, first, self.request_prefix, self.hours, self._new_hour)
-        for serial, f in enumerate(flushes, start=first):
+        for serial, f in enumerate(flushes if v.dirty else (), start=first):
             if f.malformed:
                 received = f.send_ms + f.latency_ms
                 bucket = self.hours[received - received % HOUR_MS]

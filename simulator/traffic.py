@@ -59,10 +59,12 @@ class Flush:
 class Visit:
     __slots__ = ("session_id", "anonymous_id", "agent", "screen", "skew_ms", "country", "context", "client_device",
                  "referrer", "landing_page", "channel", "is_bot", "device", "events", "flushes",
-                 "ids_frag", "ext_ref_frag", "landing_utm_frag", "tail_frag", "is_bot_collected", "timezone")
+                 "ids_frag", "ext_ref_frag", "landing_utm_frag", "tail_frag", "is_bot_collected", "timezone",
+                 "dirty")
 
     def __init__(self):
         self.flushes: list[Flush] = []
+        self.dirty = False  # some flush is late, retried or carries malformed events
 
 
 def hour_floor(ms: int) -> int:
@@ -221,6 +223,7 @@ class Simulation:
             back = flushes[-1].send_ms + rng.randint(10 * 60_000, 6 * HOUR_MS)
             for i, f in enumerate(flushes[cut:]):
                 f.send_ms, f.late = min(back + i * rng.randint(20, 200), last_ok), True
+            v.dirty = True
         extra = None
         p_malformed, p_duplicate = rates.malformed_flush, rates.duplicate_flush
         for f in flushes:
@@ -229,12 +232,16 @@ class Simulation:
             f.latency_ms = 15 + int(r() * 385)
             if r() < p_malformed:
                 f.malformed = [self._malformed(v, f.events[0])]
+                v.dirty = True
             if r() < p_duplicate:
                 retry = Flush(max(min(f.send_ms + rng.randint(1_000, 300_000), last_ok), f.send_ms), f.events)
                 retry.retry = True
                 retry.latency_ms = 15 + int(r() * 385)
                 extra = (extra or []) + [retry]
-        v.flushes = flushes + extra if extra else flushes
+        if extra:
+            v.flushes, v.dirty = flushes + extra, True
+        else:
+            v.flushes = flushes
 
     def _malformed(self, v: Visit, like) -> dict:
         """An event the collector must reject: what buggy or hostile clients really send."""
@@ -300,13 +307,14 @@ class Simulation:
 
 
 def _count_dirt(truth, v: Visit) -> None:
-    for f in v.flushes:
-        if f.retry:
-            truth.count("duplicate_events", len(f.events))
-        elif f.late:
-            truth.count("late_events", len(f.events))
-        if f.malformed:
-            truth.count("malformed_events", len(f.malformed))
+    if v.dirty:
+        for f in v.flushes:
+            if f.retry:
+                truth.count("duplicate_events", len(f.events))
+            elif f.late:
+                truth.count("late_events", len(f.events))
+            if f.malformed:
+                truth.count("malformed_events", len(f.malformed))
     if v.skew_ms:
         truth.count("skewed_events", len(v.events))
 
