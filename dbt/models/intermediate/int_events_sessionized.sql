@@ -24,8 +24,9 @@ with
 -- Two ways to redo a visitor. A visitor whose identity changed (a browser's events now belong to another
 -- visitor) is re-sessionized whole. Any other visitor with new events only from the start of the session
 -- before its first change: everything earlier keeps its sessions, so the cost follows the new data, not the
--- visitor's history. Every read below goes to the indexed tables through one predicate each (a CTE read twice
--- would be materialized in full, and an OR of IN-lists would scan).
+-- visitor's history. Every read below goes to an indexed table through one `= any(array(...))` each: the
+-- array is computed first and the index probed with it, where `in (select ...)` over a CTE lets the planner
+-- guess a third of the table and scan it all.
 new_events as (
     select
         new_stitched.event_id,
@@ -34,7 +35,12 @@ new_events as (
         new_stitched.visitor_id,
         new_stitched.event_at
     from {{ ref('int_events_stitched') }} as new_stitched
-    where {{ incremental_window('new_stitched._loaded_at', '_loaded_at') }}
+    -- the newest load held is among the rows the last run stamped (it redid every new event it took)
+    where
+        {{ incremental_window(
+            'new_stitched._loaded_at', '_loaded_at',
+            newest_rows_filter="_sessionized_at = (select max(stamps._sessionized_at) from " ~ this ~ " as stamps)",
+        ) }}
 ),
 
 -- browsers with a new logged-in event whose earlier events now belong to another visitor than before
@@ -43,10 +49,15 @@ restated_anonymous_ids as (
     from {{ this }} as previous
     inner join {{ ref('int_events_stitched') }} as now_stitched on previous.event_id = now_stitched.event_id
     where
-        previous.anonymous_id in (
+        previous.anonymous_id = any(array(
             select new_events.anonymous_id from new_events
             where new_events.user_id is not null
-        )
+        ))
+        -- the same browsers, said on both sides so that both are read through their anonymous_id index
+        and now_stitched.anonymous_id = any(array(
+            select new_events.anonymous_id from new_events
+            where new_events.user_id is not null
+        ))
         and now_stitched.visitor_id <> previous.visitor_id
 ),
 
@@ -54,11 +65,11 @@ restated_anonymous_ids as (
 restated_visitors as (
     select now_stitched.visitor_id
     from {{ ref('int_events_stitched') }} as now_stitched
-    where now_stitched.anonymous_id in (select restated_anonymous_ids.anonymous_id from restated_anonymous_ids)
+    where now_stitched.anonymous_id = any(array(select restated_anonymous_ids.anonymous_id from restated_anonymous_ids))
     union
     select previous.visitor_id
     from {{ this }} as previous
-    where previous.anonymous_id in (select restated_anonymous_ids.anonymous_id from restated_anonymous_ids)
+    where previous.anonymous_id = any(array(select restated_anonymous_ids.anonymous_id from restated_anonymous_ids))
 ),
 
 -- where each other visitor changed first: a new event's time, and the time of the copy it replaces
@@ -72,7 +83,7 @@ change_points as (
         previous.visitor_id,
         previous.event_at
     from {{ this }} as previous
-    where previous.event_id in (select new_events.event_id from new_events)
+    where previous.event_id = any(array(select new_events.event_id from new_events))
 ),
 
 first_changes as (
@@ -131,19 +142,19 @@ redone_visitors as (
 candidate_event_ids as (
     select deduped.event_id
     from {{ ref('int_events_deduped') }} as deduped
-    where deduped.user_id in (select redone_visitors.visitor_id from redone_visitors)
+    where deduped.user_id = any(array(select redone_visitors.visitor_id from redone_visitors))
     union
     select deduped.event_id
     from {{ ref('int_events_deduped') }} as deduped
-    where deduped.anonymous_id in (select redone_visitors.visitor_id from redone_visitors)
+    where deduped.anonymous_id = any(array(select redone_visitors.visitor_id from redone_visitors))
     union
     select deduped.event_id
     from {{ ref('int_events_deduped') }} as deduped
-    where deduped.anonymous_id in (
+    where deduped.anonymous_id = any(array(
         select identities.anonymous_id
         from {{ ref('int_anonymous_ids_stitched') }} as identities
-        where identities.user_id in (select redone_visitors.visitor_id from redone_visitors)
-    )
+        where identities.user_id = any(array(select redone_visitors.visitor_id from redone_visitors))
+    ))
 ),
 
 -- the events of each redone visitor from where it is redone
@@ -158,7 +169,7 @@ redone_visitor_events as (
         on
             candidates.visitor_id = redone_visitors.visitor_id
             and candidates.event_at >= redone_visitors.resessionized_from_at
-    where candidates.event_id in (select candidate_event_ids.event_id from candidate_event_ids)
+    where candidates.event_id = any(array(select candidate_event_ids.event_id from candidate_event_ids))
 ),
 
 -- the still-anonymous history of restated browsers: replace_visitors deletes it with them, so recompute it
@@ -172,10 +183,10 @@ events_in_scope as (
         0::bigint as kept_sessions
     from {{ ref('int_events_stitched') }} as browser_history
     where
-        browser_history.anonymous_id in (
+        browser_history.anonymous_id = any(array(
             select redone_visitor_events.anonymous_id from redone_visitor_events
             where redone_visitor_events.resessionized_from_at = '-infinity'::timestamptz
-        )
+        ))
         and browser_history.visitor_id = browser_history.anonymous_id
         -- not exists, not `not in`: NOT IN cannot become an anti-join and, once the redone visitors
         -- outgrow work_mem, rescans them for every event (quadratic). visitor_id is never null, so same rows.

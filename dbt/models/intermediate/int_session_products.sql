@@ -81,7 +81,10 @@ order_copies as (
     from {{ ref('int_events_sessionized') }} as copies
     inner join batch_orders
         on copies.visitor_id = batch_orders.visitor_id and copies.order_id = batch_orders.order_id
-    where copies.event_type = 'purchase'
+    where
+        copies.event_type = 'purchase'
+        -- read through the visitor_id index (a join alone lets the planner scan every event)
+        and copies.visitor_id = any(array(select ordering.visitor_id from batch_orders as ordering))
 ),
 {% else %}
 order_copies as (
