@@ -24,6 +24,8 @@ RELATIONS = {
     "intermediate.int_events_sessionized": "event_id",
     "intermediate.int_sessions_aggregated": "session_id",
     "intermediate.int_session_products": "session_id, product_id, date_day",
+    "intermediate.int_session_searches": "session_id, search_term, date_day",
+    "reports.rpt_search_terms_daily": "date_day, search_term, device_type, country, channel, is_bot",
     "marts.fct_events": "event_id",
     "marts.fct_sessions": "session_id",
     "marts.fct_orders": "order_id",

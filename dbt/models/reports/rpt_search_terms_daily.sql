@@ -2,14 +2,8 @@
 
 with
 
-searches as (
-    select
-        session_id,
-        event_at::date as date_day,
-        -- one spelling per term: trimmed, lower-cased, inner whitespace collapsed
-        lower(regexp_replace(btrim(search_query), '\s+', ' ', 'g')) as search_term
-    from {{ ref('int_events_sessionized') }}
-    where event_type = 'search' and nullif(btrim(search_query), '') is not null
+session_searches as (
+    select * from {{ ref('int_session_searches') }}
 ),
 
 sessions as (
@@ -18,17 +12,17 @@ sessions as (
 
 daily as (
     select
-        searches.date_day,
-        searches.search_term,
+        session_searches.date_day,
+        session_searches.search_term,
         sessions.device_type,
         sessions.country,
         sessions.channel,
         sessions.is_bot,
-        count(*) as searches,
-        count(distinct searches.session_id) as search_sessions,
-        count(distinct searches.session_id) filter (where sessions.is_converted) as converted_search_sessions
-    from searches
-    inner join sessions on searches.session_id = sessions.session_id
+        sum(session_searches.searches) as searches,
+        count(*) as search_sessions,
+        count(*) filter (where sessions.is_converted) as converted_search_sessions
+    from session_searches
+    inner join sessions on session_searches.session_id = sessions.session_id
     group by 1, 2, 3, 4, 5, 6
 )
 
