@@ -327,6 +327,16 @@ def main(sizes: str, quick: bool, keep: bool) -> None:
                    f"(history x{b['events'] / a['events']:.0f}, cost x{b['incremental_one_hour_s'] / a['incremental_one_hour_s']:.2f})")
 
 
+def slowest_models(label: str, count: int = 6) -> str:
+    """The models that took longest in a saved run (dbt's run_results), for where an incremental run spends."""
+    path = REPO / "bench" / "results" / f"run_results_{label}.json"
+    if not path.exists():
+        return ""
+    results = json.loads(path.read_text())["results"]
+    slowest = sorted(results, key=lambda r: -r["execution_time"])[:count]
+    return ", ".join(f"{r['unique_id'].rsplit('.', 1)[-1]} {r['execution_time']:.1f} s" for r in slowest)
+
+
 def report(f: dict) -> None:
     a = f["dbt_sessionization_s"] / f["hand_written_s"]
     b = f["incremental_10pct_s"] / f["full_refresh_after_10pct_s"]
@@ -339,7 +349,9 @@ def report(f: dict) -> None:
         f"  (b) incremental after 10% new: {f['incremental_10pct_s']:.1f} s vs full refresh"
         f" {f['full_refresh_after_10pct_s']:.1f} s = {b:.2f}x (target <= 0.25x)\n"
         f"  (c) incremental, one new hour ({f['one_hour_events']:,} events) on 30 days: {f['incremental_one_hour_s']:.1f} s"
-        f" vs full refresh {f['full_refresh_after_hour_s']:.1f} s = {c:.1%} (target <= 5%)"
+        f" vs full refresh {f['full_refresh_after_hour_s']:.1f} s = {c:.1%} (target <= 5%)\n"
+        f"  slowest models in (c): {slowest_models('c_incremental_hour')}\n"
+        f"  slowest models in (b): {slowest_models('b_incremental_10pct')}"
     )
 
 
