@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote_plus
 
 from simulator.catalog import SHOP_ORIGIN, Catalog, Page
@@ -215,10 +216,21 @@ class Arrival:
             self.page = self.target
 
 
-def _tagged(channel: str, target, referrer: str | None, params: dict[str, str]) -> Arrival:
-    query = "&".join(f"{k}={quote_plus(v)}" for k, v in params.items())
+def _tagged(channel: str, target, referrer: str | None, params: dict[str, str], click_id: str = "") -> Arrival:
+    """A landing page whose URL carries UTM tags (and an ad click id: unique per visit, so not cached)."""
+    query = "&".join(f"{k}={_quoted(v)}" for k, v in params.items())
     sep = "&" if "?" in target.url else "?"
-    return Arrival(channel, target, referrer, Page(f"{target.url}{sep}{query}", target.title))
+    if click_id:
+        return Arrival(channel, target, referrer, Page(f"{target.url}{sep}{query}&gclid={click_id}", target.title))
+    return Arrival(channel, target, referrer, _tagged_page(f"{target.url}{sep}{query}", target.title))
+
+
+_quoted = lru_cache(maxsize=1024)(quote_plus)  # campaign vocabularies are small
+
+
+@lru_cache(maxsize=8192)
+def _tagged_page(url: str, title: str) -> Page:
+    return Page(url, title)  # immutable: visits landing on the same tagged URL can share it
 
 
 def arrive(rng: random.Random, cat: Catalog, home: Page, returning: bool) -> Arrival:
@@ -239,7 +251,7 @@ def arrive(rng: random.Random, cat: Catalog, home: Page, returning: bool) -> Arr
         params = {"utm_source": engine[1], "utm_medium": "cpc", "utm_campaign": campaign,
                   "utm_term": cat.pick_search(rng, category)}
         if engine[1] == "google":
-            params["gclid"] = f"Cj0KCQiA{rng.getrandbits(64):016x}"
+            return _tagged(channel, target, engine[0], params, click_id=f"Cj0KCQiA{rng.getrandbits(64):016x}")
         return _tagged(channel, target, engine[0], params)
     if channel == "organic_social":
         site = rng.choice(SOCIAL)
