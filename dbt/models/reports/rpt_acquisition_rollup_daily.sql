@@ -134,4 +134,6 @@ rolled_up as (
         )
 )
 
+-- stored in the order of its index: a filter's rows sit in a few pages, not one row per page
 select * from rolled_up
+order by breakdown, device_type, channel, country, is_bot, date_day, breakdown_value

@@ -38,4 +38,6 @@ rolled_up as (
         )
 )
 
+-- stored in the order of its index: a filter's rows sit in a few pages, not one row per page
 select * from rolled_up
+order by device_type, channel, country, is_bot, date_day, search_term
