@@ -1,6 +1,7 @@
 """Benchmark: the local collector against a bare ASGI reference, side by side, in one run.
 
     .venv/bin/python bench/bench_ingest.py [--quick] [--seconds 5] [--connections 64]
+    .venv/bin/python bench/bench_ingest.py --against <git rev> [--pairs 3] [--offered-rps 150] [--seconds 3]
 
 Both servers run under the same uvicorn (one worker) on 127.0.0.1, each in its own process, and a
 closed-loop load generator (a third process, raw HTTP/1.1 over asyncio, bounded in time) drives them
@@ -233,15 +234,18 @@ def run_load(port: int, batch: int, seconds: float, warmup: float, connections: 
     return result
 
 
-def start(kind: str, port: int, workdir: Path) -> subprocess.Popen:
+def start(kind: str, port: int, workdir: Path, code: Path = REPO) -> subprocess.Popen:
+    """kind "reference" or "collector"; `code` is a folder holding lambda_ingest/ and contract/ (another revision)."""
     if kind == "reference":
         cmd = [PY, __file__, "--serve-reference", str(port), "--out", str(workdir / "reference.ndjson")]
         env = dict(os.environ)
     else:
         cmd = [PY, "-m", "lambda_ingest.cli", "--host", "127.0.0.1", "--port", str(port),
-               "--raw-uri", str(workdir / "raw"), "--log-level", "warning"]
+               "--raw-uri", str(workdir / f"raw-{code.name}" if code != REPO else workdir / "raw"), "--log-level", "warning"]
         env = {k: v for k, v in os.environ.items() if not k.startswith("CLICKSTREAM_")}
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if code != REPO:
+            env["PYTHONPATH"] = str(code)
+    proc = subprocess.Popen(cmd, cwd=code, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_ready(port, proc)
     return proc
 
@@ -321,6 +325,42 @@ def lambda_cost(requests: int, events_per_request: int, memory_mb: int, s3_put_m
             "lambda_requests": lam_req, "lambda_compute": lam_gbs, "s3_put": s3, "total": api + lam_req + lam_gbs + s3}
 
 
+def against_revision(rev: str, seconds: float, connections: int, rate: float, pairs: int) -> None:
+    """This tree's collector against the collector of git revision `rev`, same server stack, interleaved pairs:
+    saturated and at a fixed offered rate (requests/s), batches of 20 and single events. Medians of the pairs."""
+    import statistics
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-ingest-against-"))
+    old = workdir / f"rev-{rev[:12]}"
+    old.mkdir()
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "lambda_ingest", "contract"],
+                             capture_output=True, check=True, timeout=60).stdout
+    subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True, timeout=60)
+    print(f"collector at this tree vs at {rev} ({seconds:g} s per run, {connections} connections, {pairs} interleaved pairs)")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at the start")
+    try:
+        for batch, offered in ((20, None), (20, rate), (1, None), (1, rate * 5)):
+            runs: dict[str, list[dict]] = {"old": [], "new": []}
+            for _ in range(pairs):
+                for which, code in (("old", old), ("new", REPO)):
+                    port = free_port()
+                    proc = start("collector", port, workdir, code)
+                    try:
+                        runs[which].append(run_load(port, batch, seconds, 1.0, connections, proc.pid, offered))
+                    finally:
+                        stop(proc)
+            med = {w: {k: statistics.median(r[k] for r in rs) for k in ("events_per_s", "events_per_cpu_s", "p50_ms", "p99_ms")}
+                   for w, rs in runs.items()}
+            label = f"batch={batch}, " + (f"{offered:g} requests/s offered" if offered else "saturated")
+            o, n = med["old"], med["new"]
+            print(f"  {label:<34} events/s {o['events_per_s']:>9,.0f} -> {n['events_per_s']:>9,.0f} ({n['events_per_s'] / o['events_per_s']:.2f}x)"
+                  f"  events/CPU-s {o['events_per_cpu_s']:>8,.0f} -> {n['events_per_cpu_s']:>8,.0f} ({n['events_per_cpu_s'] / o['events_per_cpu_s']:.2f}x)"
+                  f"  p50 {o['p50_ms']:.1f} -> {n['p50_ms']:.1f} ms  p99 {o['p99_ms']:.1f} -> {n['p99_ms']:.1f} ms")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="short runs (2 s each) for a smoke check")
@@ -328,6 +368,10 @@ def main() -> None:
     p.add_argument("--connections", type=int, default=64)
     p.add_argument("--lambda-memory-mb", type=int, default=256)
     p.add_argument("--s3-put-ms", type=float, default=25.0, help="assumed S3 PutObject latency billed in Lambda")
+    p.add_argument("--against", metavar="GIT_REV", help="instead: this collector against the one at GIT_REV, interleaved")
+    p.add_argument("--pairs", type=int, default=3, help="with --against: interleaved run pairs (medians are printed)")
+    p.add_argument("--offered-rps", type=float, default=150.0,
+                   help="with --against: fixed offered rate for batches of 20 (singles get 5x)")
     p.add_argument("--serve-reference", type=int, help=argparse.SUPPRESS)
     p.add_argument("--out", help=argparse.SUPPRESS)
     p.add_argument("--load", type=int, help=argparse.SUPPRESS)
@@ -343,6 +387,9 @@ def main() -> None:
         return
 
     seconds = 2.0 if args.quick else args.seconds
+    if args.against:
+        against_revision(args.against, seconds, args.connections, args.offered_rps, 1 if args.quick else args.pairs)
+        return
     workdir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     results: dict[tuple[str, int], dict] = {}
     paced: dict[int, dict] = {}
