@@ -48,12 +48,12 @@ class Flush:
 
     __slots__ = ("send_ms", "events", "malformed", "late", "retry", "latency_ms")
 
-    def __init__(self, send_ms: int, events: list):  # one per event, nearly: kept to plain assignments
+    def __init__(self, send_ms: int, events: list, latency_ms: int):  # one per event, nearly: plain assignments
         self.send_ms = send_ms
         self.events = events
+        self.latency_ms = latency_ms
         self.late = self.retry = False
         self.malformed: list | None = None
-        self.latency_ms = 0
 
 
 class Visit:
@@ -202,7 +202,9 @@ class Simulation:
         """Group a visit's events into the requests the SDK makes, and add the dirt."""
         rng, rates = self.rng, self.rates
         r = rng.random
-        flushes: list[Flush] = []
+        # The batches and their send times (the SDK sends a moment after the batch's last event).
+        batches: list[list] = []
+        sends: list[int] = []
         events = v.events
         current = [events[0]]
         first_t, page = events[0][0], events[0][2]
@@ -211,32 +213,40 @@ class Simulation:
             if ev[2] is page and ev[0] - first_t <= FLUSH_WINDOW_MS and len(current) < FLUSH_MAX_EVENTS:
                 current.append(ev)
             else:  # another page, or the batch is full or old enough: the SDK sends what it has
-                flushes.append(Flush(current[-1][0] + 30 + int(r() * 1_470), current))
+                batches.append(current)
+                sends.append(current[-1][0] + 30 + int(r() * 1_470))
                 current = [ev]
                 first_t, page = ev[0], ev[2]
-        flushes.append(Flush(current[-1][0] + 30 + int(r() * 1_470), current))
+        batches.append(current)
+        sends.append(current[-1][0] + 30 + int(r() * 1_470))
         last_ok = self.end_ms - 1_000
+        late_from = len(batches)
         p_late = rates.late_visit_mobile if v.agent.device_type != "desktop" else rates.late_visit_other
-        if len(flushes) > 1 and not v.is_bot and r() < p_late:
-            # Offline from this flush on: everything after it reaches the collector when the phone reconnects.
-            cut = rng.randrange(1, len(flushes))
-            back = flushes[-1].send_ms + rng.randint(10 * 60_000, 6 * HOUR_MS)
-            for i, f in enumerate(flushes[cut:]):
-                f.send_ms, f.late = min(back + i * rng.randint(20, 200), last_ok), True
+        if len(batches) > 1 and not v.is_bot and r() < p_late:
+            # Offline from this batch on: everything after it reaches the collector when the phone reconnects.
+            late_from = rng.randrange(1, len(batches))
+            back = sends[-1] + rng.randint(10 * 60_000, 6 * HOUR_MS)
+            for i in range(late_from, len(sends)):
+                sends[i] = min(back + (i - late_from) * rng.randint(20, 200), last_ok)
             v.dirty = True
+        flushes: list[Flush] = []
         extra = None
         p_malformed, p_duplicate = rates.malformed_flush, rates.duplicate_flush
-        for f in flushes:
-            if f.send_ms > last_ok:
-                f.send_ms = max(last_ok, f.events[-1][0])
-            f.latency_ms = 15 + int(r() * 385)
+        for i, batch in enumerate(batches):
+            send = sends[i]
+            if send > last_ok:
+                send = max(last_ok, batch[-1][0])
+            f = Flush(send, batch, 15 + int(r() * 385))
+            flushes.append(f)
+            if i >= late_from:
+                f.late = True
             if r() < p_malformed:
-                f.malformed = [self._malformed(v, f.events[0])]
+                f.malformed = [self._malformed(v, batch[0])]
                 v.dirty = True
             if r() < p_duplicate:
-                retry = Flush(max(min(f.send_ms + rng.randint(1_000, 300_000), last_ok), f.send_ms), f.events)
+                resend = max(min(send + rng.randint(1_000, 300_000), last_ok), send)
+                retry = Flush(resend, batch, 15 + int(r() * 385))
                 retry.retry = True
-                retry.latency_ms = 15 + int(r() * 385)
                 extra = (extra or []) + [retry]
         if extra:
             v.flushes, v.dirty = flushes + extra, True
