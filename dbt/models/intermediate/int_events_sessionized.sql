@@ -5,6 +5,7 @@
         incremental_strategy='replace_visitors',
         visitor_members='anonymous_id',
         visitor_time_column='event_at',
+        post_hook="analyze {{ this }} (_sessionized_at)",
         indexes=[
             {'columns': ['event_id'], 'unique': true},
             {'columns': ['visitor_id', 'event_at']},
@@ -14,6 +15,8 @@
     )
 }}
 
+{#- post_hook: fresh statistics of the run stamp. The models downstream read "stamped since their last run"
+    through it, and a stale estimate of one row turns their joins into nested loops over the batch. #}
 {%- set timeout_minutes = var('clickstream__session_timeout_minutes') | int -%}
 {%- set max_session_seconds = (var('clickstream__max_session_hours') | int) * 3600 -%}
 
