@@ -63,8 +63,8 @@ def clean_rates() -> Rates:
                  skewed_device=0.0, malformed_flush=0.0, delivery_report_visit=0.0)
 
 
-def _direct_shard(args: tuple) -> tuple[dict, dict, dict]:
-    """One shard in direct mode (runs in a worker process): traffic, raw objects, partial truth."""
+def direct_shard(args: tuple) -> tuple[dict, dict, dict]:
+    """One shard in direct mode (in a worker process; the bench times them alone): traffic, raw objects, partial truth."""
     settings, start, end, shard = args
     recorder = TruthRecorder({})
     sim = Simulation(settings.seed, start, end, settings.visitors_per_day,
@@ -92,11 +92,11 @@ def _run_direct(settings: Settings, start: int, end: int) -> tuple[list, list, l
     workers = max(1, min(settings.workers or os.cpu_count() or 1, len(jobs)))
     warm_up()
     if workers == 1:
-        outcomes = [_direct_shard(job) for job in jobs]
+        outcomes = [direct_shard(job) for job in jobs]
     else:
         # fork: the workers inherit the imported modules and the catalog; shards are independent.
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            outcomes = pool.map(_direct_shard, jobs, chunksize=1)
+            outcomes = pool.map(direct_shard, jobs, chunksize=1)
     return [o[0] for o in outcomes], [o[1] for o in outcomes], [o[2] for o in outcomes]
 
 
