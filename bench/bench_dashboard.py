@@ -13,7 +13,8 @@ Target (issue 6): p95 of a filter change < 300 ms on a warehouse of 10M events.
 
     .venv/bin/python bench/bench_dashboard.py --events 1000000
     .venv/bin/python bench/bench_dashboard.py --quick           # 100k events, fewer steps
-    .venv/bin/python bench/bench_dashboard.py --dsn postgresql://... --keep   # reuse a built warehouse
+    .venv/bin/python bench/bench_dashboard.py --events 10000000 --keep --workdir /work/bench-dash-10m  # build once
+    .venv/bin/python bench/bench_dashboard.py --dsn "postgresql://postgres:@/bench_dashboard?host=/work/bench-dash-10m/pg"
 """
 
 from __future__ import annotations
