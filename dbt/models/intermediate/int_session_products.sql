@@ -27,6 +27,7 @@ events as (
         anonymous_id,
         product_id,
         order_id,
+        order_revenue,
         order_items,
         _resessionized_from_at,
         _sessionized_at
@@ -53,58 +54,9 @@ product_events as (
     where event_type in ('view', 'add_to_cart', 'remove_from_cart') and product_id is not null
 ),
 
--- purchases count per order line, once per order: the visitor's first copy of a purchase sent twice, looked
--- for among all its purchases (the first may be in a session this batch did not redo)
-{% if is_incremental() %}
-batch_orders as (
-    select distinct
-        visitor_id,
-        order_id
-    from events
-    where event_type = 'purchase' and order_id is not null
-),
-
-order_copies as (
-    select
-        copies.event_id,
-        copies.event_type,
-        copies.event_at,
-        copies.session_id,
-        copies.visitor_id,
-        copies.session_started_at,
-        copies.anonymous_id,
-        copies.product_id,
-        copies.order_id,
-        copies.order_items,
-        copies._resessionized_from_at,
-        copies._sessionized_at
-    from {{ ref('int_events_sessionized') }} as copies
-    inner join batch_orders
-        on copies.visitor_id = batch_orders.visitor_id and copies.order_id = batch_orders.order_id
-    where
-        copies.event_type = 'purchase'
-        -- read through the visitor_id index (a join alone lets the planner scan every event)
-        and copies.visitor_id = any(array(select ordering.visitor_id from batch_orders as ordering))
-),
-{% else %}
-order_copies as (
-    select * from events
-    where event_type = 'purchase' and order_id is not null
-),
-{% endif %}
-
+-- purchases count per order line, once per order: at the visitor's first copy of it
 first_orders as (
-    select distinct on (visitor_id, order_id)
-        event_at,
-        session_id,
-        visitor_id,
-        session_started_at,
-        anonymous_id,
-        order_items,
-        _resessionized_from_at,
-        _sessionized_at
-    from order_copies
-    order by visitor_id, order_id, event_at, event_id
+    {{ first_order_copies('events') }}
 ),
 
 order_lines as (

@@ -76,54 +76,9 @@ channels as (
     order by landings.session_id, channel_rules.rule_priority nulls last
 ),
 
--- a purchase sent twice (same order_id) counts once, in the session of its first copy; an incremental batch
--- looks at every copy of its orders, since the first may be in an earlier session the batch did not redo
-{% if is_incremental() %}
-batch_orders as (
-    select distinct
-        visitor_id,
-        order_id
-    from events
-    where event_type = 'purchase' and order_id is not null
-),
-
-order_copies as (
-    select
-        copies.visitor_id,
-        copies.order_id,
-        copies.session_id,
-        copies.order_revenue,
-        copies.event_at,
-        copies.event_id
-    from {{ ref('int_events_sessionized') }} as copies
-    inner join batch_orders
-        on copies.visitor_id = batch_orders.visitor_id and copies.order_id = batch_orders.order_id
-    where
-        copies.event_type = 'purchase'
-        -- read through the visitor_id index (a join alone lets the planner scan every event)
-        and copies.visitor_id = any(array(select ordering.visitor_id from batch_orders as ordering))
-),
-{% else %}
-order_copies as (
-    select
-        visitor_id,
-        order_id,
-        session_id,
-        order_revenue,
-        event_at,
-        event_id
-    from events
-    where event_type = 'purchase' and order_id is not null
-),
-{% endif %}
-
+-- a purchase sent twice (same order_id) counts once, in the session of its first copy
 first_order_events as (
-    select distinct on (visitor_id, order_id)
-        session_id,
-        order_id,
-        order_revenue
-    from order_copies
-    order by visitor_id, order_id, event_at, event_id
+    {{ first_order_copies('events') }}
 ),
 
 -- closed funnel (docs: metric_funnel): each stage counts only once the previous one was reached, in order
