@@ -59,13 +59,15 @@ class DbtOutcome:
     nodes: list[NodeResult] = field(default_factory=list)
 
 
-def dbt_build(dsn: str, project_dir: Path, json_logs: bool) -> DbtOutcome:
+def dbt_build(dsn: str, project_dir: Path, json_logs: bool, full_refresh: bool = False) -> DbtOutcome:
     """Run `dbt build` in this process against dsn; never raises for dbt's own failures."""
     from dbt.cli.main import dbtRunner
     from dbt_common.invocation import get_invocation_id
 
     os.environ.update(libpq_env(dsn))  # dbt/profiles.yml reads libpq variables (empty dsn: they are set)
     args = ["build", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
+    if full_refresh:
+        args.append("--full-refresh")
     if json_logs:
         args = ["--log-format", "json", *args]  # one JSON log stream for the whole job
     started = datetime.now(timezone.utc)
@@ -144,7 +146,12 @@ def store_dbt_results(conn: psycopg.Connection, load_id: int | None, outcome: Db
     show_default=True,
     help="The dbt project (its profiles.yml reads libpq PG* variables).",
 )
-def main(source, dsn, lookback_hours, since, until, dbt_project_dir):
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Rebuild the incremental models from scratch (after upgrading the dbt models or changing a var).",
+)
+def main(source, dsn, lookback_hours, since, until, dbt_project_dir, full_refresh):
     """Load new raw objects, then dbt build, then record dbt's results in ops (the hourly job)."""
     if not (dbt_project_dir / "dbt_project.yml").is_file():
         fail(f"no dbt project at {dbt_project_dir} (set --dbt-project-dir)")
@@ -160,7 +167,7 @@ def main(source, dsn, lookback_hours, since, until, dbt_project_dir):
     try:
         with connect(settings.dsn) as conn:
             conn.execute("select pg_advisory_lock(%s, 0)", (LOCK_DBT,))
-            outcome = dbt_build(settings.dsn, dbt_project_dir, json_logs)
+            outcome = dbt_build(settings.dsn, dbt_project_dir, json_logs, full_refresh)
             store_dbt_results(conn, summary.load_id, outcome)
     except LoadError as exc:
         fail(f"{exc} (before or after dbt build)")

@@ -135,3 +135,14 @@ def test_hourly_job_end_to_end_on_the_real_dbt_project(raw_store, pg_dsn, now, t
         pg_dsn, "select has_table_privilege('clickstream_reporting', 'reports.rpt_traffic_daily', 'select')"
     )
     assert not count(pg_dsn, "select has_table_privilege('clickstream_reporting', 'raw.events', 'select')")
+
+    # AND an incremental table left by older models stops the next run with a clear message, until
+    # --full-refresh rebuilds it
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("alter table intermediate.int_sessions_aggregated drop column closed_funnel_stage cascade")
+    args = ["--source", str(raw_store.root), "--dsn", pg_dsn, "--since", "2h"]
+    stale = run_cli(*args, env=dbt_env(tmp_path), command="clickstream-hourly", timeout=600)
+    assert stale.returncode == 1 and "full_refresh" in stale.stderr, stale.stderr[-3000:]
+    rebuilt = run_cli(*args, "--full-refresh", env=dbt_env(tmp_path), command="clickstream-hourly", timeout=600)
+    assert rebuilt.returncode == 0, (rebuilt.stdout + rebuilt.stderr)[-5000:]
+    assert count(pg_dsn, "select count(closed_funnel_stage) from intermediate.int_sessions_aggregated") == 2
