@@ -1,4 +1,7 @@
-{{ config(indexes=[{'columns': ['device_type', 'country', 'channel', 'is_bot', 'date_day']}]) }}
+{{ config(
+    indexes=[{'columns': ['device_type', 'country', 'channel', 'is_bot', 'date_day']}],
+    pre_hook="set local work_mem = '256MB'",
+) }}
 
 with
 
