@@ -81,52 +81,54 @@ first_order_events as (
     {{ first_order_copies('events') }}
 ),
 
--- closed funnel (docs: metric_funnel): each stage counts only once the previous one was reached, in order
+-- closed funnel (docs: metric_funnel): each stage counts only once the previous one was reached, in order.
+-- One window pass per stage over each session's funnel events: no self-join that a low row estimate of an
+-- incremental batch can turn into a nested loop over the whole batch.
 funnel_events as (
     select
         session_id,
         event_type,
-        event_at
+        event_at,
+        min(event_at) filter (where event_type = 'view') over session_funnel as product_viewed_at
     from events
     where
         (event_type = 'view' and product_id is not null)
         or event_type in ('add_to_cart', 'checkout', 'purchase')
-),
-
-product_viewed as (
-    select
-        session_id,
-        min(event_at) as reached_at
-    from funnel_events
-    where event_type = 'view'
-    group by session_id
+    window session_funnel as (partition by session_id)
 ),
 
 carted_after_view as (
     select
-        funnel_events.session_id,
-        min(funnel_events.event_at) as reached_at
+        *,
+        min(event_at) filter (
+            where event_type = 'add_to_cart' and event_at >= product_viewed_at
+        ) over session_funnel as carted_at
     from funnel_events
-    inner join product_viewed on funnel_events.session_id = product_viewed.session_id
-    where funnel_events.event_type = 'add_to_cart' and funnel_events.event_at >= product_viewed.reached_at
-    group by funnel_events.session_id
+    window session_funnel as (partition by session_id)
 ),
 
 checked_out_after_cart as (
     select
-        funnel_events.session_id,
-        min(funnel_events.event_at) as reached_at
-    from funnel_events
-    inner join carted_after_view on funnel_events.session_id = carted_after_view.session_id
-    where funnel_events.event_type = 'checkout' and funnel_events.event_at >= carted_after_view.reached_at
-    group by funnel_events.session_id
+        *,
+        min(event_at) filter (
+            where event_type = 'checkout' and event_at >= carted_at
+        ) over session_funnel as checked_out_at
+    from carted_after_view
+    window session_funnel as (partition by session_id)
 ),
 
-purchased_after_checkout as (
-    select distinct funnel_events.session_id
-    from funnel_events
-    inner join checked_out_after_cart on funnel_events.session_id = checked_out_after_cart.session_id
-    where funnel_events.event_type = 'purchase' and funnel_events.event_at >= checked_out_after_cart.reached_at
+funnel_stages as (
+    select
+        session_id,
+        case
+            when bool_or(event_type = 'purchase' and event_at >= checked_out_at) then 4
+            when max(checked_out_at) is not null then 3
+            when max(carted_at) is not null then 2
+            when max(product_viewed_at) is not null then 1
+            else 0
+        end as closed_funnel_stage
+    from checked_out_after_cart
+    group by session_id
 ),
 
 session_orders as (
@@ -185,13 +187,7 @@ joined as (
         coalesce(session_orders.orders, 0) as orders,
         coalesce(session_orders.revenue, 0)::numeric(14, 2) as revenue,
         session_events.purchase_events > 0 as is_converted,
-        case
-            when purchased_after_checkout.session_id is not null then 4
-            when checked_out_after_cart.session_id is not null then 3
-            when carted_after_view.session_id is not null then 2
-            when product_viewed.session_id is not null then 1
-            else 0
-        end as closed_funnel_stage,
+        coalesce(funnel_stages.closed_funnel_stage, 0) as closed_funnel_stage,
         landings.landing_page_path,
         exits.exit_page_path,
         channels.channel,
@@ -214,10 +210,7 @@ joined as (
     inner join channels on session_events.session_id = channels.session_id
     left join exits on session_events.session_id = exits.session_id
     left join session_orders on session_events.session_id = session_orders.session_id
-    left join product_viewed on session_events.session_id = product_viewed.session_id
-    left join carted_after_view on session_events.session_id = carted_after_view.session_id
-    left join checked_out_after_cart on session_events.session_id = checked_out_after_cart.session_id
-    left join purchased_after_checkout on session_events.session_id = purchased_after_checkout.session_id
+    left join funnel_stages on session_events.session_id = funnel_stages.session_id
 ),
 
 -- the metric definitions, in one place (docs: metric_engaged_session, metric_bounce_rate)
