@@ -8,10 +8,19 @@ acquisition_days as (
 
 -- the sessions of each row once per dimension the Acquisition page breaks them down by
 breakdown_days as (
+    {%- set breakdowns = {
+        'channel': 'channel',
+        'source_medium': "source || ' / ' || medium",
+        'campaign': 'campaign',
+        'referrer_host': 'referrer_host',
+        'device_type': 'device_type',
+        'country': 'country',
+    } %}
+    {%- for breakdown, value in breakdowns.items() %}
     select
         date_day,
-        'channel' as breakdown,
-        channel as breakdown_value,
+        '{{ breakdown }}' as breakdown,
+        {{ value }} as breakdown_value,
         device_type,
         country,
         channel,
@@ -22,81 +31,10 @@ breakdown_days as (
         orders,
         revenue
     from acquisition_days
+    {%- if not loop.last %}
     union all
-    select
-        date_day,
-        'source_medium' as breakdown,
-        source || ' / ' || medium as breakdown_value,
-        device_type,
-        country,
-        channel,
-        is_bot,
-        sessions,
-        engaged_sessions,
-        converted_sessions,
-        orders,
-        revenue
-    from acquisition_days
-    union all
-    select
-        date_day,
-        'campaign' as breakdown,
-        campaign as breakdown_value,
-        device_type,
-        country,
-        channel,
-        is_bot,
-        sessions,
-        engaged_sessions,
-        converted_sessions,
-        orders,
-        revenue
-    from acquisition_days
-    union all
-    select
-        date_day,
-        'referrer_host' as breakdown,
-        referrer_host as breakdown_value,
-        device_type,
-        country,
-        channel,
-        is_bot,
-        sessions,
-        engaged_sessions,
-        converted_sessions,
-        orders,
-        revenue
-    from acquisition_days
-    union all
-    select
-        date_day,
-        'device_type' as breakdown,
-        device_type as breakdown_value,
-        device_type,
-        country,
-        channel,
-        is_bot,
-        sessions,
-        engaged_sessions,
-        converted_sessions,
-        orders,
-        revenue
-    from acquisition_days
-    union all
-    select
-        date_day,
-        'country' as breakdown,
-        country as breakdown_value,
-        device_type,
-        country,
-        channel,
-        is_bot,
-        sessions,
-        engaged_sessions,
-        converted_sessions,
-        orders,
-        revenue
-    from acquisition_days
+    {%- endif %}
+    {%- endfor %}
 ),
 
 -- summed over the dimensions a dashboard filter leaves open (NULL = all values), in the combinations of
@@ -120,18 +58,7 @@ rolled_up as (
         date_day,
         breakdown,
         breakdown_value,
-        grouping sets (
-            (device_type, channel, is_bot),
-            (device_type, channel),
-            (device_type, is_bot),
-            (device_type),
-            (channel, is_bot),
-            (channel),
-            (is_bot),
-            (),
-            (country, is_bot),
-            (country)
-        )
+        {{ dashboard_filter_grouping_sets() }}
 )
 
 -- stored in the order of its index: a filter's rows sit in a few pages, not one row per page

@@ -37,18 +37,7 @@ rolled_up as (
         product_name,
         category,
         category_level_1,
-        grouping sets (
-            (device_type, channel, is_bot),
-            (device_type, channel),
-            (device_type, is_bot),
-            (device_type),
-            (channel, is_bot),
-            (channel),
-            (is_bot),
-            (),
-            (country, is_bot),
-            (country)
-        )
+        {{ dashboard_filter_grouping_sets() }}
 )
 
 -- stored in the order of its index: a filter's rows sit in a few pages, not one row per page
