@@ -82,11 +82,9 @@ product_activity as (
     select * from product_events
     union all
     select * from order_lines
-    {% if is_incremental() %}
-    -- a first copy in a session this batch did not redo belongs to that session's rows, which stay
-    where
-        order_lines.session_id in (select events.session_id from events)
-    {% endif %}
+    -- a first copy in a session this batch did not redo belongs to that session's rows, which stay (a redone
+    -- session's events all carry this run's stamp: a test on the row, not a join sized by a guess)
+    where {{ sessionized_since_last_run('order_lines._sessionized_at') }}
 ),
 
 session_products as (
