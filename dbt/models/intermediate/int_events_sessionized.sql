@@ -46,21 +46,21 @@ new_events as (
         ) }}
 ),
 
+new_logins as (
+    select distinct new_events.anonymous_id
+    from new_events
+    where new_events.user_id is not null
+),
+
 -- browsers with a new logged-in event whose earlier events now belong to another visitor than before
 restated_anonymous_ids as (
     select distinct previous.anonymous_id
     from {{ this }} as previous
     inner join {{ ref('int_events_stitched') }} as now_stitched on previous.event_id = now_stitched.event_id
     where
-        previous.anonymous_id = any(array(
-            select new_events.anonymous_id from new_events
-            where new_events.user_id is not null
-        ))
+        previous.anonymous_id = any(array(select new_logins.anonymous_id from new_logins))
         -- the same browsers, said on both sides so that both are read through their anonymous_id index
-        and now_stitched.anonymous_id = any(array(
-            select new_events.anonymous_id from new_events
-            where new_events.user_id is not null
-        ))
+        and now_stitched.anonymous_id = any(array(select new_logins.anonymous_id from new_logins))
         and now_stitched.visitor_id <> previous.visitor_id
 ),
 

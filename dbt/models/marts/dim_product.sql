@@ -25,6 +25,7 @@ new_sightings as (
         product_price,
         event_at,
         event_id,
+        event_at as first_seen_at,
         _sessionized_at
     from events
     where product_id is not null
@@ -37,25 +38,18 @@ new_sightings as (
         (item ->> 'price')::numeric(14, 2) as product_price,
         events.event_at,
         events.event_id,
+        events.event_at as first_seen_at,
         events._sessionized_at
     from events
     cross join lateral jsonb_array_elements(events.order_items) as item
-    where events.event_type = 'purchase' and jsonb_typeof(events.order_items) = 'array'
+    where
+        events.event_type = 'purchase'
+        and jsonb_typeof(events.order_items) = 'array'
+        and item ->> 'product_id' is not null
 ),
 
 sightings as (
-    select
-        product_id,
-        product_name,
-        product_brand,
-        product_category,
-        product_price,
-        event_at,
-        event_id,
-        event_at as first_seen_at,
-        _sessionized_at
-    from new_sightings
-    where product_id is not null
+    select * from new_sightings
     {% if is_incremental() %}
     union all
     -- what the table knows of those products: their latest sighting and when they were first seen
