@@ -4,15 +4,21 @@
         visitor); rows before that time stay. A visitor can also vanish: when an anonymous_id logs in, its
         anonymous events move to the user, so rows keyed on the anonymous_id must go too. The column (or
         set-returning expression) `visitor_members` names, per whole-visitor batch row, the anonymous_ids whose
-        former rows it replaces; `visitor_time_column` is the time the cut applies to. -#}
+        former rows it replaces; `visitor_time_column` is the time the cut applies to. With
+        `keep_replaced_rows`, the deleted rows are kept in <model>__replaced (replaced_rows.sql). -#}
     {%- set target_relation = arg_dict["target_relation"] -%}
     {%- set temp_relation = arg_dict["temp_relation"] -%}
     {%- set members = config.get("visitor_members", "anonymous_id") -%}
     {%- set time_column = config.require("visitor_time_column") -%}
+    {%- set keep_replaced = config.get("keep_replaced_rows", false) -%}
     {%- set dest_cols_csv = get_quoted_csv(arg_dict["dest_columns"] | map(attribute="name")) -%}
     -- the batch is a fresh temp table: statistics let the deletes use the visitor_id indexes
     analyze {{ temp_relation }};
+    {%- if keep_replaced %}
+    {{ prepare_replaced_rows(target_relation) }}
+    {%- endif %}
 
+    {% if keep_replaced %}with replaced as ({% endif %}
     delete from {{ target_relation }} as target
     using (
         select
@@ -23,8 +29,16 @@
     ) as redone
     where
         target.visitor_id = redone.visitor_id
-        and target.{{ time_column }} >= redone.redone_from_at;
+        and target.{{ time_column }} >= redone.redone_from_at
+    {%- if keep_replaced %}
+    returning target.*
+    )
+    insert into {{ replaced_rows_relation(target_relation) }}
+    -- replaced by the batch's rows: stamped as they are
+    select replaced.*, (select max(batch._sessionized_at) from {{ temp_relation }} as batch) from replaced
+    {%- endif %};
 
+    {% if keep_replaced %}with replaced as ({% endif %}
     delete from {{ target_relation }} as target
     where
         target.visitor_id in (
@@ -35,7 +49,14 @@
         and not exists (
             select 1 from {{ temp_relation }} as batch
             where batch.visitor_id = target.visitor_id and batch._resessionized_from_at > '-infinity'::timestamptz
-        );
+        )
+    {%- if keep_replaced %}
+    returning target.*
+    )
+    insert into {{ replaced_rows_relation(target_relation) }}
+    -- replaced by the batch's rows: stamped as they are
+    select replaced.*, (select max(batch._sessionized_at) from {{ temp_relation }} as batch) from replaced
+    {%- endif %};
 
     insert into {{ target_relation }} ({{ dest_cols_csv }})
     select {{ dest_cols_csv }}

@@ -37,6 +37,10 @@ RELATIONS = {
     "reports.rpt_product_daily": "date_day, product_id, device_type, country, channel, is_bot",
     "reports.rpt_acquisition_daily": "date_day, channel, source, medium, campaign, referrer_host, device_type, country, is_bot",
     "reports.rpt_pipeline_health": "date_day",
+    "reports.rpt_active_visitor_counts_daily": "device_type, country, channel, is_bot, date_day",
+    "reports.rpt_acquisition_rollup_daily": "date_day, breakdown, breakdown_value, device_type, country, channel, is_bot",
+    "reports.rpt_product_rollup_daily": "date_day, product_id, device_type, country, channel, is_bot",
+    "reports.rpt_search_terms_rollup_daily": "date_day, search_term, device_type, country, channel, is_bot",
 }
 
 
@@ -106,6 +110,8 @@ def test_incremental_run_equals_full_refresh(warehouse):
                    # the SDK resends a9's purchase in its second session: still one order, in the first session
                    event("purchase", at(101), "a9", ecom={"order_id": "o9", "revenue": 20.0, "currency": "EUR"})],
                   loaded_at=L2 - timedelta(hours=1))
+    with psycopg.connect(warehouse) as conn:
+        before_third_run = int(conn.execute("select pg_current_xact_id()::text").fetchone()[0])
     run_dbt(warehouse, "build", "--exclude", "test_type:unit")
 
     with psycopg.connect(warehouse) as conn:
@@ -129,6 +135,13 @@ def test_incremental_run_equals_full_refresh(warehouse):
         assert one("select received_at from intermediate.int_events_deduped where event_id = '00000000-0000-4000-8000-0000000000a3'")[0] == at(0) + timedelta(seconds=1)
         assert one("select count(*), sum(revenue) from marts.fct_orders where order_id = 'o1'") == (1, 50)
         assert one("select count(*) from intermediate.int_events_sessionized where visitor_id = 'a7'")[0] == 1
+        # the reports took back the replaced sessions and added the new ones; the rows nothing changed stayed
+        assert conn.execute("select count(*) from intermediate.int_sessions_aggregated__replaced where _replaced_at > %s",
+                            (second_stamp,)).fetchone()[0] > 0
+        for report in ("rpt_traffic_daily", "rpt_active_visitor_counts_daily", "rpt_product_rollup_daily"):
+            untouched = conn.execute(f"select count(*) from reports.{report} where xmin::text::bigint < %s",
+                                     (before_third_run,)).fetchone()[0]
+            assert untouched > 0, f"{report} was rebuilt, not updated"
 
     incremental = {name: snapshot(warehouse, name, order) for name, order in RELATIONS.items()}
     run_dbt(warehouse, *MODELS_AND_SEEDS, "--full-refresh")

@@ -4,6 +4,7 @@
         incremental_strategy='replace_visitors',
         visitor_members='unnest(batch.anonymous_ids)',
         visitor_time_column='session_started_at',
+        keep_replaced_rows=true,
         indexes=[
             {'columns': ['session_id', 'product_id', 'date_day'], 'unique': true},
             {'columns': ['visitor_id', 'session_started_at']},
@@ -105,6 +106,33 @@ session_products as (
         max(_sessionized_at) as _sessionized_at
     from product_activity
     group by session_id, product_id, date_day
+),
+
+-- with the dimensions of the session (as int_sessions_aggregated redid it in this run), so that the reports
+-- summing these rows take back a row with the dimensions it was added with
+final as (
+    select
+        session_products.session_id,
+        session_products.product_id,
+        session_products.date_day,
+        session_products.visitor_id,
+        session_products.session_started_at,
+        session_products.anonymous_ids,
+        sessions.device_type,
+        sessions.country,
+        sessions.channel,
+        sessions.is_bot,
+        session_products.product_views,
+        session_products.add_to_carts,
+        session_products.remove_from_carts,
+        session_products.order_lines,
+        session_products.units_purchased,
+        session_products.revenue,
+        session_products._resessionized_from_at,
+        session_products._sessionized_at
+    from session_products
+    inner join {{ ref('int_sessions_aggregated') }} as sessions
+        on session_products.session_id = sessions.session_id
 )
 
-select * from session_products
+select * from final

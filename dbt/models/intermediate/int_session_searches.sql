@@ -4,6 +4,7 @@
         incremental_strategy='replace_visitors',
         visitor_members='unnest(batch.anonymous_ids)',
         visitor_time_column='session_started_at',
+        keep_replaced_rows=true,
         indexes=[
             {'columns': ['session_id', 'search_term', 'date_day'], 'unique': true},
             {'columns': ['visitor_id', 'session_started_at']},
@@ -47,6 +48,29 @@ session_searches as (
         max(_sessionized_at) as _sessionized_at
     from searches
     group by session_id, search_term, date_day
+),
+
+-- with the dimensions and conversion of the session (as int_sessions_aggregated redid it in this run), so that
+-- the reports summing these rows take back a row as it was added
+final as (
+    select
+        session_searches.session_id,
+        session_searches.search_term,
+        session_searches.date_day,
+        session_searches.visitor_id,
+        session_searches.session_started_at,
+        session_searches.anonymous_ids,
+        sessions.device_type,
+        sessions.country,
+        sessions.channel,
+        sessions.is_bot,
+        sessions.is_converted as is_converted_session,
+        session_searches.searches,
+        session_searches._resessionized_from_at,
+        session_searches._sessionized_at
+    from session_searches
+    inner join {{ ref('int_sessions_aggregated') }} as sessions
+        on session_searches.session_id = sessions.session_id
 )
 
-select * from session_searches
+select * from final

@@ -4,6 +4,7 @@
         incremental_strategy='replace_visitors',
         visitor_members='unnest(batch.anonymous_ids)',
         visitor_time_column='started_at',
+        keep_replaced_rows=true,
         indexes=[
             {'columns': ['session_id'], 'unique': true},
             {'columns': ['visitor_id', 'started_at']},

@@ -1,9 +1,29 @@
-{{ config(indexes=[{'columns': ['visitor_id'], 'unique': true}]) }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        change_source='int_sessions_aggregated',
+        unique_key=['visitor_id'],
+        pre_hook="{{ delete_changed_visitors() }}",
+        post_hook="{{ record_changes_watermark() }}",
+    )
+}}
+
+{#- An incremental run redoes the visitors whose sessions changed since the last run; the pre_hook has deleted
+    their rows (and those of visitors left without sessions). -#}
+{%- set changes = change_window(ref('int_sessions_aggregated')) %}
 
 with
 
 sessions as (
     select * from {{ ref('fct_sessions') }}
+    {%- if changes.mode == 'delta' %}
+    where
+        visitor_id = any(array(
+            select distinct session_changes.visitor_id
+            from {{ changes_since_last_run(ref('int_sessions_aggregated')) }} as session_changes
+        ))
+    {%- endif %}
 ),
 
 visitors as (

@@ -1,9 +1,40 @@
-{{ config(indexes=[{'columns': ['breakdown', 'device_type', 'channel', 'country', 'is_bot', 'date_day']}]) }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='sum_changes',
+        change_source='int_sessions_aggregated',
+        unique_key=['date_day', 'breakdown', 'breakdown_value', 'device_type', 'country', 'channel', 'is_bot'],
+        post_hook="{{ record_changes_watermark() }}",
+        indexes=[{'columns': ['breakdown', 'device_type', 'channel', 'country', 'is_bot', 'date_day']}],
+    )
+}}
 
 with
 
+-- sessions added (+1) and taken back (-1) since the last run; every session on a full build
+session_changes as (
+    select * from {{ changes_since_last_run(ref('int_sessions_aggregated')) }} as sessions
+),
+
+-- as rpt_acquisition_daily
 acquisition_days as (
-    select * from {{ ref('rpt_acquisition_daily') }}
+    select
+        started_at::date as date_day,
+        channel,
+        coalesce(utm_source, '(none)') as source,
+        coalesce(utm_medium, '(none)') as medium,
+        coalesce(utm_campaign, '(none)') as campaign,
+        coalesce(referrer_host, '(none)') as referrer_host,
+        device_type,
+        country,
+        is_bot,
+        sum(_change_sign) as sessions,
+        coalesce(sum(_change_sign) filter (where is_engaged), 0) as engaged_sessions,
+        coalesce(sum(_change_sign) filter (where is_converted), 0) as converted_sessions,
+        sum(_change_sign * orders) as orders,
+        sum(_change_sign * revenue) as revenue
+    from session_changes
+    group by 1, 2, 3, 4, 5, 6, 7, 8, 9
 ),
 
 -- the sessions of each row once per dimension the Acquisition page breaks them down by
@@ -61,6 +92,6 @@ rolled_up as (
         {{ dashboard_filter_grouping_sets() }}
 )
 
--- stored in the order of its index: a filter's rows sit in a few pages, not one row per page
+-- a full build stores it in the order of its index: a filter's rows sit in a few pages, not one row per page
 select * from rolled_up
 order by breakdown, device_type, channel, country, is_bot, date_day, breakdown_value

@@ -1,42 +1,117 @@
 {{ config(
-    indexes=[{'columns': ['device_type', 'country', 'channel', 'is_bot', 'date_day']}],
+    materialized='incremental',
+    incremental_strategy='sum_changes',
+    change_source='int_sessions_aggregated',
+    unique_key=['device_type', 'country', 'channel', 'is_bot', 'date_day'],
+    recomputed_columns=['weekly_visitors', 'monthly_visitors'],
     pre_hook="set local work_mem = '256MB'",
+    post_hook=["{{ record_changes_watermark() }}", "{{ fill_rolling_visitor_counts() }}"],
+    indexes=[{'columns': ['device_type', 'country', 'channel', 'is_bot', 'date_day']}],
 ) }}
+
+{#- Per filter and day the table holds the day's visitors and the changes of the 7- and 30-day counts (a visitor
+    entering or leaving the window); the rolling counts are their running sums, filled in by the post_hook
+    fill_rolling_visitor_counts. All three are sums over visitors, so an incremental run takes back the days of
+    each visitor whose sessions changed, as they were (-1), and adds them as they are now (+1). -#}
+{%- set changes = change_window(ref('int_sessions_aggregated')) %}
 
 with
 
-visitor_days as (
-    select * from {{ ref('rpt_active_visitors_daily') }}
+-- sessions added (+1) and taken back (-1) since the last run; every session on a full build
+session_changes as (
+    select * from {{ changes_since_last_run(ref('int_sessions_aggregated')) }} as sessions
 ),
 
+{% if changes.mode == 'delta' -%}
+changed_visitors as (
+    select distinct visitor_id from session_changes
+),
+
+-- every session of those visitors before the changes (-1: the rows that stayed and the ones taken back) and
+-- after them (+1)
+visitor_sessions as (
+    select
+        sessions.visitor_id,
+        sessions.started_at,
+        sessions.device_type,
+        sessions.country,
+        sessions.channel,
+        sessions.is_bot,
+        case when sessions._sessionized_at <= '{{ changes.since }}'::timestamptz then array[-1, 1] else array[1] end
+            as change_signs
+    from {{ ref('int_sessions_aggregated') }} as sessions
+    where
+        sessions.visitor_id = any(array(select changed_visitors.visitor_id from changed_visitors))
+        and sessions._sessionized_at <= '{{ changes.until }}'::timestamptz
+    union all
+    select
+        visitor_id,
+        started_at,
+        device_type,
+        country,
+        channel,
+        is_bot,
+        array[-1] as change_signs
+    from session_changes
+    where _change_sign = -1
+),
+
+visitor_days as (
+    select distinct
+        visitor_sessions.started_at::date as date_day,
+        visitor_sessions.visitor_id,
+        visitor_sessions.device_type,
+        visitor_sessions.country,
+        visitor_sessions.channel,
+        visitor_sessions.is_bot,
+        change_sign.value as change_sign
+    from visitor_sessions
+    cross join unnest(visitor_sessions.change_signs) as change_sign (value)
+),
+
+{% else -%}
+visitor_days as (
+    select distinct
+        started_at::date as date_day,
+        visitor_id,
+        device_type,
+        country,
+        channel,
+        is_bot,
+        1 as change_sign
+    from session_changes
+),
+
+{% endif -%}
 -- the days each visitor was active under every filter the dashboard can pick with at most one value per
 -- dimension: the cube's grouping sets, a NULL dimension meaning "all values" (sources are never NULL)
 filter_visitor_days as (
     select
         date_day,
         visitor_id,
+        change_sign,
         device_type,
         country,
         channel,
         is_bot
     from visitor_days
-    group by date_day, visitor_id, cube (device_type, country, channel, is_bot)
+    group by date_day, visitor_id, change_sign, cube (device_type, country, channel, is_bot)
 ),
 
--- the visitor's previous and next active day under the same filter
+-- the visitor's previous and next active day under the same filter (before or after the changes)
 neighbour_days as (
     select
         date_day,
-        visitor_id,
         device_type,
         country,
         channel,
         is_bot,
+        change_sign,
         lag(date_day) over visitor_days_in_filter as previous_day,
         lead(date_day) over visitor_days_in_filter as next_day
     from filter_visitor_days
     window visitor_days_in_filter as (
-        partition by device_type, country, channel, is_bot, visitor_id order by date_day
+        partition by device_type, country, channel, is_bot, visitor_id, change_sign order by date_day
     )
 ),
 
@@ -50,11 +125,15 @@ day_moves as (
         country,
         channel,
         is_bot,
-        count(*) as visitors,
-        count(*) filter (where previous_day is null or date_day - previous_day >= 7) as weekly_entering,
-        count(*) filter (where previous_day is null or date_day - previous_day >= 30) as monthly_entering,
-        count(*) filter (where next_day is null or next_day - date_day >= 7) as weekly_leaving,
-        count(*) filter (where next_day is null or next_day - date_day >= 30) as monthly_leaving
+        sum(change_sign) as visitors,
+        coalesce(sum(change_sign) filter (where previous_day is null or date_day - previous_day >= 7), 0)
+            as weekly_entering,
+        coalesce(sum(change_sign) filter (where previous_day is null or date_day - previous_day >= 30), 0)
+            as monthly_entering,
+        coalesce(sum(change_sign) filter (where next_day is null or next_day - date_day >= 7), 0)
+            as weekly_leaving,
+        coalesce(sum(change_sign) filter (where next_day is null or next_day - date_day >= 30), 0)
+            as monthly_leaving
     from neighbour_days
     group by date_day, device_type, country, channel, is_bot
 ),
@@ -82,7 +161,7 @@ count_changes as (
         -weekly_leaving as weekly_change,
         0 as monthly_change
     from day_moves
-    where weekly_leaving > 0
+    where weekly_leaving <> 0
     union all
     select
         date_day + 30 as date_day,
@@ -94,7 +173,7 @@ count_changes as (
         0 as weekly_change,
         -monthly_leaving as monthly_change
     from day_moves
-    where monthly_leaving > 0
+    where monthly_leaving <> 0
 ),
 
 daily_changes as (
@@ -104,25 +183,16 @@ daily_changes as (
         country,
         channel,
         is_bot,
-        sum(visitors) as visitors,
-        sum(weekly_change) as weekly_change,
-        sum(monthly_change) as monthly_change
+        sum(visitors)::bigint as visitors,
+        sum(weekly_change)::bigint as weekly_change,
+        sum(monthly_change)::bigint as monthly_change,
+        -- running sums of the changes, filled in by the post_hook
+        null::bigint as weekly_visitors,
+        null::bigint as monthly_visitors
     from count_changes
     group by date_day, device_type, country, channel, is_bot
-),
-
-rolling_counts as (
-    select
-        date_day,
-        device_type,
-        country,
-        channel,
-        is_bot,
-        visitors::bigint as visitors,
-        (sum(weekly_change) over filter_days)::bigint as weekly_visitors,
-        (sum(monthly_change) over filter_days)::bigint as monthly_visitors
-    from daily_changes
-    window filter_days as (partition by device_type, country, channel, is_bot order by date_day)
 )
 
-select * from rolling_counts
+-- a day whose visitors are the same before and after the changes needs no write
+select * from daily_changes
+where visitors <> 0 or weekly_change <> 0 or monthly_change <> 0

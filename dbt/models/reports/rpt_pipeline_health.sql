@@ -1,4 +1,19 @@
-{{ config(indexes=[{'columns': ['date_day']}]) }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='date_day',
+        indexes=[{'columns': ['date_day'], 'unique': true}],
+    )
+}}
+
+{#- A small table (one row per day) rewritten whole on every run; what is costly, counting the deduplicated
+    events per received day, is redone only from the first day new events were received on. -#}
+{%- if is_incremental() %}
+{%- set first_changed_day = looked_up_literal(
+    "select coalesce(min(received_at)::date, 'infinity'::date)::text from " ~ ref('int_events_deduped')
+    ~ " where " ~ incremental_window('_loaded_at', '_newest_loaded_at'), 'date') %}
+{%- endif %}
 
 with
 
@@ -39,9 +54,29 @@ events as (
         count(*) filter (where event_type <> 'delivery_report' and is_bot) as bot_events,
         count(*) filter (where received_at - event_at > interval '1 hour') as late_events,
         sum(extract(epoch from _loaded_at - received_at))::numeric(18, 3) as load_lag_s,
-        coalesce(sum(dropped_events) filter (where event_type = 'delivery_report'), 0) as sdk_dropped_events
+        coalesce(sum(dropped_events) filter (where event_type = 'delivery_report'), 0) as sdk_dropped_events,
+        max(_loaded_at) as _newest_loaded_at
     from deduped_events
+    {%- if is_incremental() %}
+    -- a line is loaded after it is received: every event received since that day was loaded since then too
+    where
+        received_at >= {{ first_changed_day }}
+        and _loaded_at >= {{ first_changed_day }}
+    {%- endif %}
     group by 1
+    {%- if is_incremental() %}
+    union all
+    select
+        date_day,
+        events,
+        bot_events,
+        late_events,
+        load_lag_s,
+        sdk_dropped_events,
+        _newest_loaded_at
+    from {{ this }}
+    where date_day < {{ first_changed_day }}
+    {%- endif %}
 ),
 
 rejected as (
@@ -114,7 +149,8 @@ health as (
         coalesce(server_sessions.sessions, 0) as sessions,
         coalesce(server_sessions.sessions_merging_client_sessions, 0) as sessions_merging_client_sessions,
         coalesce(client_session_days.client_sessions, 0) as client_sessions,
-        coalesce(client_session_days.client_sessions_split, 0) as client_sessions_split
+        coalesce(client_session_days.client_sessions_split, 0) as client_sessions_split,
+        events._newest_loaded_at
     from days
     left join raw_lines on days.date_day = raw_lines.date_day
     left join events on days.date_day = events.date_day

@@ -1,13 +1,20 @@
-{{ config(indexes=[{'columns': ['date_day']}, {'columns': ['category']}]) }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='sum_changes',
+        change_source='int_session_products',
+        unique_key=['product_id', 'date_day', 'device_type', 'country', 'channel', 'is_bot'],
+        recomputed_columns=['product_name', 'category', 'category_level_1'],
+        post_hook=["{{ refresh_product_attributes() }}", "{{ record_changes_watermark() }}"],
+        indexes=[{'columns': ['date_day']}, {'columns': ['category']}],
+    )
+}}
 
 with
 
-session_products as (
-    select * from {{ ref('int_session_products') }}
-),
-
-sessions as (
-    select * from {{ ref('int_sessions_aggregated') }}
+-- session products added (+1) and taken back (-1) since the last run; all of them on a full build
+product_changes as (
+    select * from {{ changes_since_last_run(ref('int_session_products')) }} as session_products
 ),
 
 products as (
@@ -16,33 +23,31 @@ products as (
 
 daily as (
     select
-        session_products.date_day,
-        session_products.product_id,
-        sessions.device_type,
-        sessions.country,
-        sessions.channel,
-        sessions.is_bot,
-        sum(session_products.product_views) as product_views,
-        sum(session_products.add_to_carts) as add_to_carts,
-        sum(session_products.remove_from_carts) as remove_from_carts,
-        sum(session_products.order_lines) as order_lines,
-        sum(session_products.units_purchased) as units_purchased,
-        sum(session_products.revenue)::numeric(16, 2) as revenue,
-        count(*) filter (where session_products.product_views > 0) as view_sessions,
-        count(*) filter (where session_products.add_to_carts > 0) as add_to_cart_sessions,
-        count(*) filter (where session_products.order_lines > 0) as purchase_sessions
-    from session_products
-    inner join sessions on session_products.session_id = sessions.session_id
+        date_day,
+        product_id,
+        device_type,
+        country,
+        channel,
+        is_bot,
+        sum(_change_sign * product_views) as product_views,
+        sum(_change_sign * add_to_carts) as add_to_carts,
+        sum(_change_sign * remove_from_carts) as remove_from_carts,
+        sum(_change_sign * order_lines) as order_lines,
+        sum(_change_sign * units_purchased) as units_purchased,
+        sum(_change_sign * revenue)::numeric(16, 2) as revenue,
+        coalesce(sum(_change_sign) filter (where product_views > 0), 0) as view_sessions,
+        coalesce(sum(_change_sign) filter (where add_to_carts > 0), 0) as add_to_cart_sessions,
+        coalesce(sum(_change_sign) filter (where order_lines > 0), 0) as purchase_sessions
+    from product_changes
     group by 1, 2, 3, 4, 5, 6
 ),
 
+-- the product's current name and category (refresh_product_attributes updates the rows no change touched)
 final as (
     select
         daily.date_day,
         daily.product_id,
-        coalesce(products.product_name, daily.product_id) as product_name,
-        coalesce(products.category, 'unknown') as category,
-        coalesce(products.category_level_1, 'unknown') as category_level_1,
+        {{ product_attributes('products', 'daily') }},
         daily.device_type,
         daily.country,
         daily.channel,

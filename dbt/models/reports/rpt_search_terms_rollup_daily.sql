@@ -1,12 +1,38 @@
-{{ config(indexes=[{'columns': ['device_type', 'channel', 'country', 'is_bot', 'date_day']}]) }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='sum_changes',
+        change_source='int_session_searches',
+        unique_key=['date_day', 'search_term', 'device_type', 'country', 'channel', 'is_bot'],
+        post_hook="{{ record_changes_watermark() }}",
+        indexes=[{'columns': ['device_type', 'channel', 'country', 'is_bot', 'date_day']}],
+    )
+}}
 
 with
 
-search_term_days as (
-    select * from {{ ref('rpt_search_terms_daily') }}
+-- session searches added (+1) and taken back (-1) since the last run; all of them on a full build
+search_changes as (
+    select * from {{ changes_since_last_run(ref('int_session_searches')) }} as session_searches
 ),
 
--- rpt_search_terms_daily summed over the dimensions a dashboard filter leaves open (NULL = all values), in
+-- as rpt_search_terms_daily
+search_term_days as (
+    select
+        date_day,
+        search_term,
+        device_type,
+        country,
+        channel,
+        is_bot,
+        sum(_change_sign * searches) as searches,
+        sum(_change_sign) as search_sessions,
+        coalesce(sum(_change_sign) filter (where is_converted_session), 0) as converted_search_sessions
+    from search_changes
+    group by 1, 2, 3, 4, 5, 6
+),
+
+-- the search terms summed over the dimensions a dashboard filter leaves open (NULL = all values), in
 -- the same combinations as rpt_product_rollup_daily: every combination of device, channel and human/bot,
 -- and country alone
 rolled_up as (
@@ -27,6 +53,6 @@ rolled_up as (
         {{ dashboard_filter_grouping_sets() }}
 )
 
--- stored in the order of its index: a filter's rows sit in a few pages, not one row per page
+-- a full build stores it in the order of its index: a filter's rows sit in a few pages, not one row per page
 select * from rolled_up
 order by device_type, channel, country, is_bot, date_day, search_term
