@@ -63,7 +63,9 @@ def format_timestamp(dt: datetime) -> str:
     """UTC, millisecond precision, trailing Z: 2026-11-22T12:34:56.789Z."""
     if dt.tzinfo is not timezone.utc:
         dt = dt.astimezone(timezone.utc)
-    return f"{dt.isoformat(timespec='milliseconds')[:23]}Z"
+    # %-formatting of the fields: half the CPU of isoformat() + slicing, and of an f-string with format specs.
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031 - measured faster (runs for every request)
+        dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, dt.microsecond // 1000)
 
 
 def _version(part) -> str | None:

@@ -34,6 +34,7 @@ logger = logging.getLogger("lambda_ingest.pipeline")
 JSON_TYPES = {"", "application/json", "text/plain", "application/octet-stream"}
 _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+_ENVELOPE_KEYS = frozenset({"events", "sent_at"})
 
 
 @dataclass(slots=True)
@@ -128,7 +129,7 @@ class Collector:
 
     def parse_envelope(self, body: bytes) -> tuple[list[Any], str | None]:
         """The events of a batch envelope ({"events": [...], "sent_at": ...}) or of a single event object."""
-        if not body.strip():
+        if not body or body.isspace():
             raise IngestError(400, "empty_body", "the body is empty: send {\"events\": [...]} or one event object")
         try:
             data = orjson.loads(body)
@@ -139,7 +140,7 @@ class Collector:
         if "events" not in data:
             return [data], None
         events = data["events"]
-        extra = set(data) - {"events", "sent_at"}
+        extra = set(data) - _ENVELOPE_KEYS if len(data) > 1 else ()
         if extra:
             raise IngestError(400, "invalid_envelope", f"unknown envelope fields: {', '.join(sorted(map(str, extra)))[:200]}")
         if not isinstance(events, list):

@@ -47,9 +47,12 @@ class EventsEndpoint:
     async def __call__(self, scope, receive, send) -> None:
         received_at = datetime.now(timezone.utc)
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        request_id = safe_request_id(headers.get("x-request-id"), f"{self._id_prefix}-{next(self._requests):x}")
+        client_request_id = headers.get("x-request-id")
+        request_id = f"{self._id_prefix}-{next(self._requests):x}"
+        if client_request_id:
+            request_id = safe_request_id(client_request_id, request_id)
         origin = headers.get("origin")
-        cors = self._cors_headers(origin)
+        cors = self._cors_headers(origin) if origin is not None else _VARY_ORIGIN
         method = scope["method"]
         if method == "OPTIONS":
             await self._preflight(send, origin, cors)
@@ -79,8 +82,10 @@ class EventsEndpoint:
         if result.status >= 400:
             logger.info("request refused", extra={"request_id": request_id, "status": result.status,
                                                   "reason": result.body.get("error")})
-        extra = [(k.lower().encode(), v.encode()) for k, v in result.headers.items()]
-        await _send(send, result.status, result.response_bytes(), [(b"x-request-id", request_id.encode()), *extra, *cors])
+        headers_out = [(b"x-request-id", request_id.encode()), *cors]
+        if result.headers:
+            headers_out += [(k.lower().encode(), v.encode()) for k, v in result.headers.items()]
+        await _send(send, result.status, result.response_bytes(), headers_out)
 
     async def _handle(self, scope, receive, headers, received_at, request_id) -> IngestResult:
         try:
@@ -96,9 +101,14 @@ class EventsEndpoint:
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_read:
             raise IngestError(413, "body_too_large", f"the body is larger than {self.collector.settings.max_body_bytes} bytes")
+        message = await receive()
+        if message["type"] == "http.request" and not message.get("more_body", False):  # the whole body at once
+            body = message.get("body", b"")
+            if len(body) > self.max_read:
+                raise IngestError(413, "body_too_large", f"the body is larger than {self.collector.settings.max_body_bytes} bytes")
+            return body
         chunks, size = [], 0
         while True:
-            message = await receive()
             if message["type"] == "http.disconnect":
                 raise IngestError(400, "client_disconnected", "the client went away before sending the whole body")
             chunk = message.get("body", b"")
@@ -107,11 +117,12 @@ class EventsEndpoint:
                 raise IngestError(413, "body_too_large", f"the body is larger than {self.collector.settings.max_body_bytes} bytes")
             chunks.append(chunk)
             if not message.get("more_body", False):
-                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                return b"".join(chunks)
+            message = await receive()
 
     def _cors_headers(self, origin: str | None) -> list[tuple[bytes, bytes]]:
         if origin is None or not self.collector.origins.allows(origin):
-            return [(b"vary", b"Origin")]
+            return _VARY_ORIGIN
         return [
             (b"access-control-allow-origin", origin.encode("latin-1")),
             (b"access-control-expose-headers", CORS_EXPOSE_HEADERS.encode()),
@@ -131,8 +142,11 @@ class EventsEndpoint:
         ], content_type=None)
 
 
+_VARY_ORIGIN = ((b"vary", b"Origin"),)  # the CORS headers of a request without an allowed Origin (shared, read-only)
+
+
 async def _send(send, status: int, body: bytes, headers: list[tuple[bytes, bytes]], content_type: bytes | None = b"application/json") -> None:
-    all_headers = [(b"content-length", str(len(body)).encode()), *headers]
+    all_headers = [(b"content-length", b"%d" % len(body)), *headers]
     if content_type:
         all_headers.append((b"content-type", content_type))
     await send({"type": "http.response.start", "status": status, "headers": all_headers})

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import threading
 import time
 import uuid
@@ -27,6 +28,12 @@ import orjson
 from isal import igzip
 
 from contract import layout
+
+# A private generator seeded from os.urandom (never the global one: a seeded simulation must not repeat keys),
+# reseeded in a forked child so that parent and child never draw the same object ids.
+_object_ids = random.Random(os.urandom(32))
+_random_bits = _object_ids.getrandbits
+os.register_at_fork(after_in_child=lambda: _object_ids.seed(os.urandom(32)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +78,10 @@ class RawSink:
 
     def write_objects(self, objects: list[RawObject]) -> list[str]:
         """Write every object durably; returns their URIs. Raises (and acknowledges nothing) on failure."""
-        payloads = [(layout.object_key(o.kind, o.received_at), igzip.compress(b"".join(o.lines), self.compresslevel))
+        # Object ids from the process's seeded PRNG, as uuid4 from os.urandom would be: a getrandom() call drops the
+        # GIL, and in the group commit's writer thread each retake waits for the busy event loop's switch interval.
+        payloads = [(layout.object_key(o.kind, o.received_at, uuid.UUID(int=_random_bits(128), version=4)),
+                     igzip.compress(b"".join(o.lines), self.compresslevel))
                     for o in objects if o.lines]
         uris = [self._put_s3(key, data) for key, data in payloads] if self.is_s3 else self._write_local(payloads)
         with self._count_lock:  # the group commit runs several flushes at once
@@ -117,7 +127,7 @@ class RawSink:
             if folder not in self._known_dirs:
                 folder.mkdir(parents=True, exist_ok=True)
                 self._known_dirs.add(folder)
-            temp = folder / f".{final.name}.{uuid.uuid4().hex[:8]}.tmp"
+            temp = folder / f".{final.name}.tmp"  # the final name is unique already; O_EXCL says so if not
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             try:
                 view = memoryview(data)
