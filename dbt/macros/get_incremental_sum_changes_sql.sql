@@ -32,6 +32,12 @@
         insert into {{ target_relation }} as target ({{ columns | join(", ") }})
         select {{ columns | join(", ") }}
         from {{ temp_relation }}
+        -- a session taken back and added again unchanged (its visitor was redone) changes nothing
+        where not (
+            {%- for column in measures %}
+            {{ column }} = 0{{ " and" if not loop.last }}
+            {%- endfor %}
+        )
         on conflict ({{ keys | join(", ") }}) do update set
             {{ assignments | join(",\n            ") }}
         returning

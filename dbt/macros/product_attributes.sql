@@ -5,8 +5,8 @@
     coalesce({{ products }}.category_level_1, 'unknown') as category_level_1
 {%- endmacro %}
 
-{# post_hook of the product reports: rows of products dim_product changed since the last run get their new
-   name and category (the rows this run's changes touched already have them). #}
+{# post_hook of the product reports: rows of products dim_product renamed or recategorized since the last run
+   get their new name and category (the rows this run's changes touched already have them). #}
 {% macro refresh_product_attributes() -%}
     {%- if is_incremental() and change_window().mode == 'delta' -%}
     update {{ this }} as report
@@ -19,7 +19,7 @@
             products.product_id,
             {{ product_attributes('products', 'products') }}
         from {{ ref('dim_product') }} as products
-        where products._sessionized_at > '{{ change_window().since }}'::timestamptz
+        where products._attributes_changed_at > '{{ change_window().since }}'::timestamptz
     ) as current_products
     where
         report.product_id = current_products.product_id

@@ -107,6 +107,34 @@ products as (
         spans._sessionized_at
     from latest
     inner join spans on latest.product_id = spans.product_id
+),
+
+-- when the name or category last changed: the product reports rename only those products' rows
+final as (
+    select
+        products.*,
+        products._sessionized_at as _attributes_changed_at
+    from products
+    {% if is_incremental() %}
+    where
+        not exists (
+            select 1 from {{ this }} as previous
+            where
+                previous.product_id = products.product_id
+                and (previous.product_name, previous.category, previous.category_level_1)
+                = (products.product_name, products.category, products.category_level_1)
+        )
+    union all
+    select
+        products.*,
+        previous._attributes_changed_at
+    from products
+    inner join {{ this }} as previous
+        on
+            products.product_id = previous.product_id
+            and (previous.product_name, previous.category, previous.category_level_1)
+            = (products.product_name, products.category, products.category_level_1)
+    {% endif %}
 )
 
-select * from products
+select * from final

@@ -2,13 +2,17 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='date_day',
-        indexes=[{'columns': ['date_day'], 'unique': true}],
+        unique_key=['date_day'],
+        change_source='int_sessions_aggregated',
+        post_hook="{{ record_changes_watermark() }}",
     )
 }}
 
-{#- A small table (one row per day) rewritten whole on every run; what is costly, counting the deduplicated
-    events per received day, is redone only from the first day new events were received on. -#}
+{#- A small table (one row per day) rewritten whole on every run. What is costly is only redone where it
+    changed: the deduplicated events are counted again from the first day new events were received on, and
+    the session counts take back the sessions replaced since the last run and add the new ones (like the
+    report models that sum sessions; macros/changes_since_last_run.sql). -#}
+{%- set session_window = change_window(ref('int_sessions_aggregated')) %}
 {%- if is_incremental() %}
 {%- set first_changed_day = looked_up_literal(
     "select coalesce(min(received_at)::date, 'infinity'::date)::text from " ~ ref('int_events_deduped')
@@ -33,8 +37,9 @@ quarantined_lines as (
     select * from {{ ref('stg_clickstream__quarantine') }}
 ),
 
-sessions as (
-    select * from {{ ref('int_sessions_aggregated') }}
+-- sessions added (+1) and taken back (-1) since the last run; every session on a full build
+session_changes as (
+    select * from {{ changes_since_last_run(ref('int_sessions_aggregated')) }} as sessions
 ),
 
 -- raw lines per received day, from the loader's manifest (a duplicate line counts here, not in events)
@@ -98,29 +103,107 @@ quarantined as (
 server_sessions as (
     select
         started_at::date as date_day,
-        count(*) as sessions,
-        count(*) filter (where has_client_session_mismatch) as sessions_merging_client_sessions
-    from sessions
+        sum(_change_sign) as sessions,
+        coalesce(sum(_change_sign) filter (where has_client_session_mismatch), 0) as sessions_merging_client_sessions
+    from session_changes
     group by 1
 ),
 
+{% if session_window.mode == 'delta' -%}
+-- a client session's split depends on all the sessions of its visitor: every session of the visitors with
+-- changes, before the changes (-1: the rows that stayed and the ones taken back) and after them (+1)
+visitor_sessions as (
+    select
+        sessions.visitor_id,
+        sessions.started_at,
+        sessions.client_session_ids,
+        case
+            when sessions._sessionized_at <= '{{ session_window.since }}'::timestamptz then array[-1, 1]
+            else array[1]
+        end as change_signs
+    from {{ ref('int_sessions_aggregated') }} as sessions
+    where
+        sessions.visitor_id = any(array(select distinct session_changes.visitor_id from session_changes))
+        and sessions._sessionized_at <= '{{ session_window.until }}'::timestamptz
+    union all
+    select
+        visitor_id,
+        started_at,
+        client_session_ids,
+        array[-1] as change_signs
+    from session_changes
+    where _change_sign = -1
+),
+
+client_session_rows as (
+    select
+        visitor_sessions.visitor_id,
+        visitor_sessions.started_at,
+        visitor_sessions.client_session_ids,
+        change_sign.value as change_sign
+    from visitor_sessions
+    cross join unnest(visitor_sessions.change_signs) as change_sign (value)
+),
+
+{% else -%}
+client_session_rows as (
+    select
+        visitor_id,
+        started_at,
+        client_session_ids,
+        _change_sign as change_sign
+    from session_changes
+),
+
+{% endif -%}
 -- a client session the server split in two (or more) also counts as a disagreement
 client_sessions as (
     select
-        min(sessions.started_at)::date as date_day,
+        min(client_session_rows.started_at)::date as date_day,
+        client_session_rows.change_sign,
         count(*) > 1 as is_split
-    from sessions
-    cross join lateral unnest(sessions.client_session_ids) as client_session_id
-    group by sessions.visitor_id, client_session_id
+    from client_session_rows
+    cross join lateral unnest(client_session_rows.client_session_ids) as client_session_id
+    group by client_session_rows.visitor_id, client_session_id, client_session_rows.change_sign
 ),
 
-client_session_days as (
+-- the session counts per day: what changed, plus what the table held (on an incremental run)
+session_days as (
     select
         date_day,
-        count(*) as client_sessions,
-        count(*) filter (where is_split) as client_sessions_split
-    from client_sessions
-    group by 1
+        sum(sessions)::bigint as sessions,
+        sum(sessions_merging_client_sessions)::bigint as sessions_merging_client_sessions,
+        sum(client_sessions)::bigint as client_sessions,
+        sum(client_sessions_split)::bigint as client_sessions_split
+    from (
+        select
+            date_day,
+            sessions,
+            sessions_merging_client_sessions,
+            0 as client_sessions,
+            0 as client_sessions_split
+        from server_sessions
+        union all
+        select
+            date_day,
+            0 as sessions,
+            0 as sessions_merging_client_sessions,
+            change_sign as client_sessions,
+            case when is_split then change_sign else 0 end as client_sessions_split
+        from client_sessions
+        {%- if session_window.mode == 'delta' %}
+        union all
+        select
+            date_day,
+            sessions,
+            sessions_merging_client_sessions,
+            client_sessions,
+            client_sessions_split
+        from {{ this }}
+        {%- endif %}
+    ) as session_counts
+    group by date_day
+    having sum(sessions) <> 0 or sum(client_sessions) <> 0
 ),
 
 days as (
@@ -132,7 +215,7 @@ days as (
     union
     select date_day from quarantined
     union
-    select date_day from server_sessions
+    select date_day from session_days
 ),
 
 health as (
@@ -146,18 +229,17 @@ health as (
         coalesce(events.sdk_dropped_events, 0) as sdk_dropped_events,
         coalesce(rejected.rejected_events, 0) as rejected_events,
         coalesce(quarantined.quarantined_lines, 0) as quarantined_lines,
-        coalesce(server_sessions.sessions, 0) as sessions,
-        coalesce(server_sessions.sessions_merging_client_sessions, 0) as sessions_merging_client_sessions,
-        coalesce(client_session_days.client_sessions, 0) as client_sessions,
-        coalesce(client_session_days.client_sessions_split, 0) as client_sessions_split,
+        coalesce(session_days.sessions, 0) as sessions,
+        coalesce(session_days.sessions_merging_client_sessions, 0) as sessions_merging_client_sessions,
+        coalesce(session_days.client_sessions, 0) as client_sessions,
+        coalesce(session_days.client_sessions_split, 0) as client_sessions_split,
         events._newest_loaded_at
     from days
     left join raw_lines on days.date_day = raw_lines.date_day
     left join events on days.date_day = events.date_day
     left join rejected on days.date_day = rejected.date_day
     left join quarantined on days.date_day = quarantined.date_day
-    left join server_sessions on days.date_day = server_sessions.date_day
-    left join client_session_days on days.date_day = client_session_days.date_day
+    left join session_days on days.date_day = session_days.date_day
 )
 
 select * from health
