@@ -194,7 +194,8 @@ class GroupCommitSink:
             self._add(layout.REJECTED, received_at, rejected_lines)
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
-        self._wake.set()
+        if len(self._flushes) < self.max_in_flight:  # else the flusher waits for a slot: _flush_done wakes it
+            self._wake.set()
         await waiter
 
     def poke(self) -> None:
