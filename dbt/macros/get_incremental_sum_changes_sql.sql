@@ -1,9 +1,9 @@
 {# Incremental strategy sum_changes: add each batch row's measures onto the row with the same unique_key. #}
 {% macro get_incremental_sum_changes_sql(arg_dict) -%}
     {#- The batch holds signed sums (changes_since_last_run); every column but the unique_key and the
-        `recomputed_columns` (config, filled by a post_hook) is a measure. A row whose measures all come to
-        zero holds nothing and goes, so the table equals a full build. On a rebuild (change_window) the table
-        is emptied first. -#}
+        `recomputed_columns` (config: kept as they are on an existing row, a post_hook keeps them right) is a
+        measure. A row whose measures all come to zero holds nothing and goes, so the table equals a full
+        build. On a rebuild (change_window) the table is emptied first. -#}
     {%- set target_relation = arg_dict["target_relation"] -%}
     {%- set temp_relation = arg_dict["temp_relation"] -%}
     {%- set keys = config.require("unique_key") -%}
@@ -13,9 +13,6 @@
     {%- set assignments = [] -%}
     {%- for column in measures -%}
         {%- do assignments.append(column ~ " = target." ~ column ~ " + excluded." ~ column) -%}
-    {%- endfor -%}
-    {%- for column in recomputed -%}
-        {%- do assignments.append(column ~ " = excluded." ~ column) -%}
     {%- endfor -%}
     {%- set emptied = make_temp_relation(target_relation, "__emptied") -%}
     {%- if change_window().mode == 'rebuild' %}
