@@ -1,6 +1,6 @@
 """Benchmark: the local collector against a bare ASGI reference, side by side, in one run.
 
-    .venv/bin/python bench/bench_ingest.py [--quick] [--seconds 5] [--connections 64]
+    .venv/bin/python bench/bench_ingest.py [--quick] [--seconds 5] [--connections 64] [--floor]
     .venv/bin/python bench/bench_ingest.py --against <git rev> [--pairs 3] [--offered-rps 150] [--seconds 3]
 
 Both servers run under the same uvicorn (one worker) on 127.0.0.1, each in its own process, and a
@@ -78,6 +78,30 @@ def serve_reference(port: int, out_path: str) -> None:
     import uvicorn
 
     uvicorn.run(reference_app(out_path), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def serve_unstored(port: int) -> None:
+    """A diagnostic, not a product mode: the collector's whole request path (auth, body, validation, PII scrub,
+    enrichment, NDJSON lines, the answer) with the raw store write replaced by nothing, so nothing is durable. It
+    shows what the group commit costs and what the request path alone allows."""
+    import uvicorn
+
+    from lambda_ingest.server import create_app
+    from lambda_ingest.settings import Settings
+
+    class NoStore:
+        busy_requests = 0
+
+        async def store(self, event_lines, rejected_lines, received_at) -> None:
+            return None
+
+        def poke(self) -> None:
+            return None
+
+    app = create_app(Settings.from_env({}, raw_uri=os.path.join(tempfile.gettempdir(), "bench-unstored-never-written")))
+    app.events.sink = NoStore()
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on",
+                proxy_headers=False, server_header=False)
 
 
 # --- the load generator -----------------------------------------------------------------------------
@@ -235,10 +259,13 @@ def run_load(port: int, batch: int, seconds: float, warmup: float, connections: 
 
 
 def start(kind: str, port: int, workdir: Path, code: Path = REPO) -> subprocess.Popen:
-    """kind "reference" or "collector"; `code` is a folder holding lambda_ingest/ and contract/ (another revision)."""
+    """kind "reference", "collector" or "unstored" (--floor); `code` is a folder holding lambda_ingest/ and contract/."""
     if kind == "reference":
         cmd = [PY, __file__, "--serve-reference", str(port), "--out", str(workdir / "reference.ndjson")]
         env = dict(os.environ)
+    elif kind == "unstored":
+        cmd = [PY, __file__, "--serve-unstored", str(port)]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CLICKSTREAM_")}
     else:
         cmd = [PY, "-m", "lambda_ingest.cli", "--host", "127.0.0.1", "--port", str(port),
                "--raw-uri", str(workdir / f"raw-{code.name}" if code != REPO else workdir / "raw"), "--log-level", "warning"]
@@ -372,7 +399,11 @@ def main() -> None:
     p.add_argument("--pairs", type=int, default=3, help="with --against: interleaved run pairs (medians are printed)")
     p.add_argument("--offered-rps", type=float, default=150.0,
                    help="with --against: fixed offered rate for batches of 20 (singles get 5x)")
+    p.add_argument("--floor", action="store_true",
+                   help="also run the collector's request path with the raw store write replaced by nothing "
+                        "(a diagnostic: what the request path alone allows, and what durability costs)")
     p.add_argument("--serve-reference", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--serve-unstored", type=int, help=argparse.SUPPRESS)
     p.add_argument("--out", help=argparse.SUPPRESS)
     p.add_argument("--load", type=int, help=argparse.SUPPRESS)
     p.add_argument("--batch", type=int, default=20, help=argparse.SUPPRESS)
@@ -381,6 +412,9 @@ def main() -> None:
     args = p.parse_args()
     if args.serve_reference:
         serve_reference(args.serve_reference, args.out)
+        return
+    if args.serve_unstored:
+        serve_unstored(args.serve_unstored)
         return
     if args.load:
         load(args.load, args.batch, args.seconds, args.warmup, args.connections, args.rate)
@@ -395,7 +429,7 @@ def main() -> None:
     paced: dict[int, dict] = {}
     try:
         for batch in (20, 1):
-            for kind in ("reference", "collector"):
+            for kind in ("reference", "collector", *(("unstored",) if args.floor else ())):
                 port = free_port()
                 proc = start(kind, port, workdir)
                 try:
@@ -434,6 +468,13 @@ def main() -> None:
     for batch, r in paced.items():
         print(f"    at half capacity, batch={batch}: {r['offered_rps']:,.0f} requests/s offered over {args.connections} connections -> "
               f"p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms ({r['p99_ms'] / 50:.2f}x of the 50 ms limit)")
+    if args.floor:
+        u20, u1 = results[("unstored", 20)], results[("unstored", 1)]
+        print("  diagnostic floor, the request path with the store write replaced by nothing (not durable):")
+        print(f"    batches of 20 : {u20['events_per_s']:,.0f} events/s = {u20['events_per_s'] / r20['events_per_s']:.2f}x the reference "
+              f"({u20['events_per_cpu_s']:,.0f} events/CPU-s); the durable collector does {c20['events_per_s'] / u20['events_per_s']:.2f}x of it")
+        print(f"    single events : {u1['requests_per_s']:,.0f} requests/s = {u1['requests_per_s'] / r1['requests_per_s']:.2f}x the reference "
+              f"({u1['events_per_cpu_s']:,.0f} requests/CPU-s); the durable collector does {c1['requests_per_s'] / u1['requests_per_s']:.2f}x of it")
     print(f"  events durably stored    : {stored:,} (every 202 above is in the raw store)")
     print(f"\nAWS cost per million events, 10 events per request, Lambda {args.lambda_memory_mb} MB, S3 PUT latency {args.s3_put_ms:g} ms assumed:")
     print(f"  handler CPU {cost['cpu_ms_per_request']:.2f} ms/request -> billed {cost['billed_ms']:.1f} ms at {args.lambda_memory_mb / 1769:.2f} vCPU")
