@@ -3,9 +3,10 @@
 {#- How far this model got, and whether it can add changes or must be made again:
     {'mode': 'full' | 'rebuild' | 'delta', 'source': relation, 'since': stamp text, 'until': stamp text}.
     A model's watermark is the source's newest _sessionized_at it has summed, kept in its table comment
-    (record_changes_watermark). It is rebuilt from the whole source when it has no watermark, when the source
-    was built again since (no row of it is as old as the watermark) or when it has not run for longer than
-    clickstream__replaced_rows_kept_days (the rows it would have to subtract are gone). -#}
+    (record_changes_watermark), with the source table's oid. It is rebuilt from the whole source when it has
+    no watermark, when the source was built again since (another table, or no row of it as old as the
+    watermark) or when it has not run for longer than clickstream__replaced_rows_kept_days (the rows it would
+    have to take back are gone). -#}
 {% macro change_window(source=none) -%}
     {%- if not execute -%}
         {%- do return({'mode': 'full', 'source': source, 'since': none, 'until': none}) -%}
@@ -24,13 +25,15 @@
         {%- do return({'mode': 'full', 'source': source, 'since': none, 'until': until}) -%}
     {%- endif -%}
     {%- set since_sql -%}
-        select nullif(split_part(
-            obj_description('{{ this.include(database=false) }}'::regclass, 'pg_class'),
-            'changes applied through ', 2), '')
+        select
+            nullif(split_part(watermark.comment, 'changes applied through ', 2), ''),
+            substring(watermark.comment from 'table oid ([0-9]+)') = '{{ source.include(database=false) }}'::regclass::oid::text
+        from (select obj_description('{{ this.include(database=false) }}'::regclass, 'pg_class') as comment) as watermark
     {%- endset -%}
-    {%- set since = run_query(since_sql).columns[0].values()[0] -%}
+    {%- set watermark = run_query(since_sql).rows[0] -%}
+    {%- set since = watermark[0] -%}
     {%- set mode = 'rebuild' -%}
-    {%- if since -%}
+    {%- if since and watermark[1] -%}
         {%- set usable_sql -%}
             select
                 '{{ since }}'::timestamptz >= '{{ run_started_at }}'::timestamptz
@@ -48,7 +51,7 @@
 {% macro changes_since_last_run(source=none) -%}
     {#- On a full build or a rebuild: every row, +1. Otherwise the rows stamped since the watermark (+1) and the
         rows replace_visitors replaced since then that this model had summed before (-1, kept in
-        <source>__replaced). -#}
+        <source>__replaced; missing until the source's first incremental run, when none was replaced). -#}
     {%- if not execute -%}
     (select *, 1 as _change_sign from {{ source or ref(config.require('change_source')) }})
     {%- else -%}
@@ -65,17 +68,20 @@
         where
             current_rows._sessionized_at > '{{ window.since }}'::timestamptz
             and current_rows._sessionized_at <= '{{ window.until }}'::timestamptz
+        {%- set replaced = replaced_rows_relation(window.source) %}
+        {%- if adapter.get_relation(replaced.database, replaced.schema, replaced.identifier) is not none %}
         union all
         select
             {%- for column in columns %}
             replaced_rows.{{ column }},
             {%- endfor %}
             -1 as _change_sign
-        from {{ replaced_rows_relation(window.source) }} as replaced_rows
+        from {{ replaced }} as replaced_rows
         where
             replaced_rows._replaced_at > '{{ window.since }}'::timestamptz
             and replaced_rows._replaced_at <= '{{ window.until }}'::timestamptz
             and replaced_rows._sessionized_at <= '{{ window.since }}'::timestamptz
+        {%- endif %}
     )
     {%- else -%}
     (
@@ -93,13 +99,19 @@
 {% macro record_changes_watermark() -%}
     {#- A full build also makes the unique index the strategy sum_changes upserts on: NULL (a rollup's "all
         values") counts as a value. The index named so still on the table it replaces goes first. -#}
+    {%- if not execute -%}
+        {%- do return('') -%}
+    {%- endif -%}
     {%- set window = change_window() -%}
     {%- if not is_incremental() %}
     drop index if exists {{ this.schema }}.{{ this.identifier }}__unique_key;
     create unique index {{ this.identifier }}__unique_key
     on {{ this }} ({{ config.require('unique_key') | join(', ') }}) nulls not distinct;
     {%- endif %}
-    comment on table {{ this }} is 'Sums {{ window.source.identifier }}: changes applied through {{ window.until }}'
+    {%- set source_oid = run_query(
+        "select '" ~ window.source.include(database=false) ~ "'::regclass::oid::text").columns[0].values()[0] %}
+    comment on table {{ this }}
+    is 'Sums {{ window.source.identifier }} (table oid {{ source_oid }}): changes applied through {{ window.until }}'
 {%- endmacro %}
 
 {# pre_hook of a model rebuilt per visitor from the changes of its source: drop the rows it will write again. #}

@@ -148,3 +148,23 @@ def test_incremental_run_equals_full_refresh(warehouse):
     for name, order in RELATIONS.items():
         full = snapshot(warehouse, name, order)
         assert incremental[name] == full, f"{name}: incremental differs from full refresh"
+
+
+def test_report_rebuilds_itself_after_its_source_was_rebuilt(warehouse):
+    """A report that sums sessions cannot take back rows of a table that was rebuilt since its last run (nothing
+    was kept): it sums the new table whole instead of adding its changes onto old sums."""
+    loader = Loader(warehouse)
+    loader.insert(synthetic_shoppers(visitors=15, days=2, seed=21), loaded_at=L1)
+    run_dbt(warehouse, *MODELS_AND_SEEDS)
+    # the sessions are rebuilt alone, with a definition that makes every session engaged
+    run_dbt(warehouse, "run", "--full-refresh", "--select", "int_sessions_aggregated",
+            "--vars", "{clickstream__engaged_min_page_views: 1}")
+    run_dbt(warehouse, "run", "--select", "rpt_traffic_daily", "rpt_active_visitor_counts_daily")
+    with psycopg.connect(warehouse) as conn:
+        one = lambda q: conn.execute(q).fetchone()  # noqa: E731
+        assert one("select sum(sessions), sum(engaged_sessions) from reports.rpt_traffic_daily") == \
+            one("select count(*), count(*) from intermediate.int_sessions_aggregated")
+        # two days of traffic: every visitor is in the week of the last day
+        assert one("select weekly_visitors from reports.rpt_active_visitor_counts_daily where device_type is null"
+                   " and country is null and channel is null and is_bot is null and visitors > 0 order by date_day desc limit 1") == \
+            one("select count(distinct visitor_id) from intermediate.int_sessions_aggregated")
