@@ -22,15 +22,18 @@ from shared import (
 )
 
 # The one cheap poll. rpt_freshness is one row rebuilt by every dbt run (built_at) saying what the newest
-# loaded event is (last_loaded_at: NULL = nothing loaded yet = an empty warehouse). dbt rebuilds report
-# tables one by one and each rebuild gets a new table (a new oid), so the oids of the report tables are
-# part of the version too: it keeps changing until the last report of a build is in place, and a result
-# cached half-way through a build is never served under the final version. Catalog reads only: cheap.
+# loaded event is (last_loaded_at: NULL = nothing loaded yet = an empty warehouse). dbt updates report
+# tables one by one: a rebuilt table is a new table (a new oid), an incrementally updated one writes its new
+# watermark into its table comment in the same transaction. Both are part of the version, so it keeps
+# changing until the last report of a build is in place, and a result cached half-way through a build is
+# never served under the final version. Catalog reads only: cheap.
 DATA_VERSION = """
-select freshness.built_at::text || ' ' || report_tables.oids
+select freshness.built_at::text || ' ' || report_tables.states
 from reports.rpt_freshness as freshness
 cross join (
-    select string_agg(tables.oid::text, '.' order by tables.oid) as oids
+    select string_agg(
+        tables.oid::text || coalesce(':' || obj_description(tables.oid, 'pg_class'), ''), '.' order by tables.oid
+    ) as states
     from pg_catalog.pg_class as tables
     where tables.relnamespace = 'reports'::regnamespace and tables.relkind in ('r', 'p', 'm', 'v')
 ) as report_tables
