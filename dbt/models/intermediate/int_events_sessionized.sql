@@ -5,7 +5,10 @@
         incremental_strategy='replace_visitors',
         visitor_members='anonymous_id',
         visitor_time_column='event_at',
-        post_hook="analyze {{ this }} (_sessionized_at)",
+        post_hook=[
+            "analyze {{ this }} (_sessionized_at)",
+            "{{ purchase_order_id_index() }}",
+        ],
         indexes=[
             {'columns': ['event_id'], 'unique': true},
             {'columns': ['visitor_id', 'event_at']},

@@ -43,7 +43,8 @@ events as (
         search_query,
         is_bot,
         received_at,
-        _loaded_at
+        _loaded_at,
+        _sessionized_at
     from sessionized
     {% if not var('clickstream__include_bots') %}
     -- the same rule as fct_sessions: a session with any bot event is a bot session

@@ -14,22 +14,15 @@ invocations as (
 
 -- the newest received event was loaded after it was received, so after the receipt of any event: looking
 -- from the receipt of the last loaded event on finds it by the _loaded_at index, not by reading every event
-last_loaded_event as (
-    select
-        _loaded_at,
-        received_at
-    from deduped_events
-    order by _loaded_at desc
-    limit 1
-),
-
 latest_events as (
     select
-        max(deduped_events._loaded_at) as last_loaded_at,
-        max(deduped_events.received_at) as last_received_at,
-        max(deduped_events.event_at) as last_event_at
+        max(_loaded_at) as last_loaded_at,
+        max(received_at) as last_received_at,
+        max(event_at) as last_event_at
     from deduped_events
-    where deduped_events._loaded_at >= (select last_loaded_event.received_at from last_loaded_event)
+    where _loaded_at >= {{ looked_up_literal(
+        "select coalesce((select received_at from " ~ ref('int_events_deduped')
+        ~ " order by _loaded_at desc limit 1), '-infinity')::text", 'timestamptz') }}
 ),
 
 latest_loads as (
