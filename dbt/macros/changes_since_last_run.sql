@@ -69,7 +69,8 @@
             current_rows._sessionized_at > '{{ window.since }}'::timestamptz
             and current_rows._sessionized_at <= '{{ window.until }}'::timestamptz
         {%- set replaced = replaced_rows_relation(window.source) %}
-        {%- if adapter.get_relation(replaced.database, replaced.schema, replaced.identifier) is not none %}
+        {#- asked of the database: the source may have made it in this very run, after dbt cached the catalog #}
+        {%- if run_query("select to_regclass('" ~ replaced.include(database=false) ~ "') is not null").columns[0].values()[0] %}
         union all
         select
             {%- for column in columns %}

@@ -16,9 +16,9 @@
     {%- set replaced = replaced_rows_relation(target_relation) -%}
     {%- set expected = adapter.get_columns_in_relation(target_relation) | map(attribute='name') | list
         + ['_replaced_at'] -%}
-    {%- set existing = adapter.get_relation(replaced.database, replaced.schema, replaced.identifier) -%}
-    {%- if existing is none
-        or (adapter.get_columns_in_relation(replaced) | map(attribute='name') | list) != expected %}
+    {%- set exists = run_query(
+        "select to_regclass('" ~ replaced.include(database=false) ~ "') is not null").columns[0].values()[0] -%}
+    {%- if not exists or (adapter.get_columns_in_relation(replaced) | map(attribute='name') | list) != expected %}
     drop table if exists {{ replaced }};
     create table {{ replaced }} as
     select target.*, null::timestamptz as _replaced_at
