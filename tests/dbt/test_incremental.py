@@ -94,13 +94,19 @@ def second_batch() -> list[dict]:
 
 def test_incremental_run_equals_full_refresh(warehouse):
     loader = Loader(warehouse)
-    loader.insert(first_batch() + synthetic_shoppers(visitors=25, days=2, seed=11), loaded_at=L1)
+    # loaded 10 hours before the first batch: outside the lookback of the second run, which so leaves these
+    # shoppers alone and must take back only what it replaces
+    loader.insert(synthetic_shoppers(visitors=25, days=2, seed=11), loaded_at=L1 - timedelta(hours=10))
+    loader.insert(first_batch(), loaded_at=L1)
     run_dbt(warehouse, *MODELS_AND_SEEDS)
     with psycopg.connect(warehouse) as conn:
         assert conn.execute("select count(*) from intermediate.int_sessions_aggregated where visitor_id = 'a2'").fetchone()[0] == 2
 
     loader.insert(second_batch() + synthetic_shoppers(visitors=10, days=2, seed=12), loaded_at=L2)
+    with psycopg.connect(warehouse) as conn:
+        before_second_run = int(conn.execute("select pg_current_xact_id()::text").fetchone()[0])
     run_dbt(warehouse, *MODELS_AND_SEEDS)
+    assert_updated_not_rebuilt(warehouse, before_second_run)
     # the first incremental run after a full build (the replaced rows' table is made during the run)
     assert_equals_full_refresh(warehouse)
     with psycopg.connect(warehouse) as conn:
@@ -140,12 +146,18 @@ def test_incremental_run_equals_full_refresh(warehouse):
         # the reports took back the replaced sessions and added the new ones; the rows nothing changed stayed
         assert conn.execute("select count(*) from intermediate.int_sessions_aggregated__replaced where _replaced_at > %s",
                             (second_stamp,)).fetchone()[0] > 0
-        for report in ("rpt_traffic_daily", "rpt_active_visitor_counts_daily", "rpt_product_rollup_daily"):
-            untouched = conn.execute(f"select count(*) from reports.{report} where xmin::text::bigint < %s",
-                                     (before_third_run,)).fetchone()[0]
-            assert untouched > 0, f"{report} was rebuilt, not updated"
+    assert_updated_not_rebuilt(warehouse, before_third_run)
 
     assert_equals_full_refresh(warehouse)
+
+
+def assert_updated_not_rebuilt(warehouse: str, before_run: int) -> None:
+    """The reports took back the replaced sessions and added the new ones: the rows nothing changed stayed."""
+    with psycopg.connect(warehouse) as conn:
+        for report in ("rpt_traffic_daily", "rpt_active_visitor_counts_daily", "rpt_product_rollup_daily"):
+            untouched = conn.execute(f"select count(*) from reports.{report} where xmin::text::bigint < %s",
+                                     (before_run,)).fetchone()[0]
+            assert untouched > 0, f"{report} was rebuilt, not updated"
 
 
 def assert_equals_full_refresh(warehouse: str) -> None:
