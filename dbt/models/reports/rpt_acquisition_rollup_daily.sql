@@ -16,25 +16,8 @@ session_changes as (
     select * from {{ changes_since_last_run(ref('int_sessions_aggregated')) }} as sessions
 ),
 
--- as rpt_acquisition_daily
 acquisition_days as (
-    select
-        started_at::date as date_day,
-        channel,
-        coalesce(utm_source, '(none)') as source,
-        coalesce(utm_medium, '(none)') as medium,
-        coalesce(utm_campaign, '(none)') as campaign,
-        coalesce(referrer_host, '(none)') as referrer_host,
-        device_type,
-        country,
-        is_bot,
-        sum(_change_sign) as sessions,
-        coalesce(sum(_change_sign) filter (where is_engaged), 0) as engaged_sessions,
-        coalesce(sum(_change_sign) filter (where is_converted), 0) as converted_sessions,
-        sum(_change_sign * orders) as orders,
-        sum(_change_sign * revenue) as revenue
-    from session_changes
-    group by 1, 2, 3, 4, 5, 6, 7, 8, 9
+    {{ acquisition_day_sums('session_changes') }}
 ),
 
 -- the sessions of each row once per dimension the Acquisition page breaks them down by

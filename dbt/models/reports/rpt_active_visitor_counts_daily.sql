@@ -22,54 +22,8 @@ session_changes as (
     select * from {{ changes_since_last_run(ref('int_sessions_aggregated')) }} as sessions
 ),
 
-{% if changes.mode == 'delta' -%}
-changed_visitors as (
-    select distinct visitor_id from session_changes
-),
-
--- every session of those visitors before the changes (-1: the rows that stayed and the ones taken back) and
--- after them (+1)
-visitor_sessions as (
-    select
-        sessions.visitor_id,
-        sessions.started_at,
-        sessions.device_type,
-        sessions.country,
-        sessions.channel,
-        sessions.is_bot,
-        case when sessions._sessionized_at <= '{{ changes.since }}'::timestamptz then array[-1, 1] else array[1] end
-            as change_signs
-    from {{ ref('int_sessions_aggregated') }} as sessions
-    where
-        sessions.visitor_id = any(array(select changed_visitors.visitor_id from changed_visitors))
-        and sessions._sessionized_at <= '{{ changes.until }}'::timestamptz
-    union all
-    select
-        visitor_id,
-        started_at,
-        device_type,
-        country,
-        channel,
-        is_bot,
-        array[-1] as change_signs
-    from session_changes
-    where _change_sign = -1
-),
-
-visitor_days as (
-    select distinct
-        visitor_sessions.started_at::date as date_day,
-        visitor_sessions.visitor_id,
-        visitor_sessions.device_type,
-        visitor_sessions.country,
-        visitor_sessions.channel,
-        visitor_sessions.is_bot,
-        change_sign.value as change_sign
-    from visitor_sessions
-    cross join unnest(visitor_sessions.change_signs) as change_sign (value)
-),
-
-{% else -%}
+-- the active days of every visitor on a full build; on an incremental run those of the visitors with
+-- changes, before (-1) and after them (+1)
 visitor_days as (
     select distinct
         started_at::date as date_day,
@@ -78,11 +32,26 @@ visitor_days as (
         country,
         channel,
         is_bot,
-        1 as change_sign
-    from session_changes
+        change_sign
+    from (
+        {%- if changes.mode == 'delta' %}
+        {{ changed_visitor_sessions(
+            'session_changes', changes, ['visitor_id', 'started_at', 'device_type', 'country', 'channel', 'is_bot']
+        ) }}
+        {%- else %}
+        select
+            visitor_id,
+            started_at,
+            device_type,
+            country,
+            channel,
+            is_bot,
+            _change_sign as change_sign
+        from session_changes
+        {%- endif %}
+    ) as visitor_sessions
 ),
 
-{% endif -%}
 -- the days each visitor was active under every filter the dashboard can pick with at most one value per
 -- dimension: the cube's grouping sets, a NULL dimension meaning "all values" (sources are never NULL)
 filter_visitor_days as (

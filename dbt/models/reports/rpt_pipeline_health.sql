@@ -110,39 +110,12 @@ server_sessions as (
 ),
 
 {% if session_window.mode == 'delta' -%}
--- a client session's split depends on all the sessions of its visitor: every session of the visitors with
--- changes, before the changes (-1: the rows that stayed and the ones taken back) and after them (+1)
-visitor_sessions as (
-    select
-        sessions.visitor_id,
-        sessions.started_at,
-        sessions.client_session_ids,
-        case
-            when sessions._sessionized_at <= '{{ session_window.since }}'::timestamptz then array[-1, 1]
-            else array[1]
-        end as change_signs
-    from {{ ref('int_sessions_aggregated') }} as sessions
-    where
-        sessions.visitor_id = any(array(select distinct session_changes.visitor_id from session_changes))
-        and sessions._sessionized_at <= '{{ session_window.until }}'::timestamptz
-    union all
-    select
-        visitor_id,
-        started_at,
-        client_session_ids,
-        array[-1] as change_signs
-    from session_changes
-    where _change_sign = -1
-),
-
+-- a client session's split depends on all the sessions of its visitor: those of the visitors with changes,
+-- before (-1) and after them (+1)
 client_session_rows as (
-    select
-        visitor_sessions.visitor_id,
-        visitor_sessions.started_at,
-        visitor_sessions.client_session_ids,
-        change_sign.value as change_sign
-    from visitor_sessions
-    cross join unnest(visitor_sessions.change_signs) as change_sign (value)
+    {{ changed_visitor_sessions(
+        'session_changes', session_window, ['visitor_id', 'started_at', 'client_session_ids']
+    ) }}
 ),
 
 {% else -%}

@@ -16,20 +16,8 @@ search_changes as (
     select * from {{ changes_since_last_run(ref('int_session_searches')) }} as session_searches
 ),
 
--- as rpt_search_terms_daily
 search_term_days as (
-    select
-        date_day,
-        search_term,
-        device_type,
-        country,
-        channel,
-        is_bot,
-        sum(_change_sign * searches) as searches,
-        sum(_change_sign) as search_sessions,
-        coalesce(sum(_change_sign) filter (where is_converted_session), 0) as converted_search_sessions
-    from search_changes
-    group by 1, 2, 3, 4, 5, 6
+    {{ search_term_day_sums('search_changes') }}
 ),
 
 -- the search terms summed over the dimensions a dashboard filter leaves open (NULL = all values), in
