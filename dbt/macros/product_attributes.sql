@@ -8,7 +8,8 @@
 {# post_hook of the product reports: rows of products dim_product renamed or recategorized since the last run
    get their new name and category (the rows this run's changes touched already have them). #}
 {% macro refresh_product_attributes() -%}
-    {%- if is_incremental() and change_window().mode == 'delta' -%}
+    {%- set window = change_window() if execute and is_incremental() else none -%}
+    {%- if window is not none and window.mode == 'delta' -%}
     update {{ this }} as report
     set
         product_name = current_products.product_name,
@@ -19,7 +20,7 @@
             products.product_id,
             {{ product_attributes('products', 'products') }}
         from {{ ref('dim_product') }} as products
-        where products._attributes_changed_at > '{{ change_window().since }}'::timestamptz
+        where products._attributes_changed_at > '{{ window.since }}'::timestamptz
     ) as current_products
     where
         report.product_id = current_products.product_id
