@@ -18,7 +18,7 @@
     {{ prepare_replaced_rows(target_relation) }}
     {%- endif %}
 
-    {% if keep_replaced %}with replaced as ({% endif %}
+    {%- set redone_rows_delete -%}
     delete from {{ target_relation }} as target
     using (
         select
@@ -30,15 +30,8 @@
     where
         target.visitor_id = redone.visitor_id
         and target.{{ time_column }} >= redone.redone_from_at
-    {%- if keep_replaced %}
-    returning target.*
-    )
-    insert into {{ replaced_rows_relation(target_relation) }}
-    -- replaced by the batch's rows: stamped as they are
-    select replaced.*, (select max(batch._sessionized_at) from {{ temp_relation }} as batch) from replaced
-    {%- endif %};
-
-    {% if keep_replaced %}with replaced as ({% endif %}
+    {%- endset %}
+    {%- set left_members_delete -%}
     delete from {{ target_relation }} as target
     where
         target.visitor_id in (
@@ -50,13 +43,20 @@
             select 1 from {{ temp_relation }} as batch
             where batch.visitor_id = target.visitor_id and batch._resessionized_from_at > '-infinity'::timestamptz
         )
+    {%- endset %}
+    {%- for delete_sql in [redone_rows_delete, left_members_delete] %}
     {%- if keep_replaced %}
+    with replaced as (
+    {{ delete_sql }}
     returning target.*
     )
     insert into {{ replaced_rows_relation(target_relation) }}
     -- replaced by the batch's rows: stamped as they are
-    select replaced.*, (select max(batch._sessionized_at) from {{ temp_relation }} as batch) from replaced
-    {%- endif %};
+    select replaced.*, (select max(batch._sessionized_at) from {{ temp_relation }} as batch) from replaced;
+    {%- else %}
+    {{ delete_sql }};
+    {%- endif %}
+    {%- endfor %}
 
     insert into {{ target_relation }} ({{ dest_cols_csv }})
     select {{ dest_cols_csv }}
