@@ -19,7 +19,7 @@ verdicts against the contract as written, over a corpus of mutated events and pr
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Callable, Literal, Union
+from typing import Annotated, Any, Callable, Literal, Union, get_args, get_origin
 
 import fastjsonschema
 import msgspec
@@ -58,7 +58,7 @@ def compile_fast_check(schema: dict, name: str = "Event") -> FastCheck:
     msgspec_type, emit = compiler.node(schema, name)
     lines = ["def check(v0):", "    try:", "        _convert(v0, _T)", "    except _ValidationError:", "        return False"]
     if emit is not None:
-        lines += emit("v0", 1)
+        lines += emit("v0", 1, _single(msgspec_type))
     lines.append("    return True")
     source = "\n".join(lines)
     namespace = {"_E": fastjsonschema.JsonSchemaValueException, "_MISSING": _MISSING, "_T": msgspec_type,
@@ -67,7 +67,10 @@ def compile_fast_check(schema: dict, name: str = "Event") -> FastCheck:
     return FastCheck(msgspec_type, namespace["check"], source)
 
 
-Emitter = Callable[[str, int], list[str]]  # (variable holding the value, indent level) -> lines of code
+# (variable holding the value, indent level, known) -> lines of code. `known`: msgspec.convert has already proven the
+# value to be of this node's msgspec type and that type is not a union (a str, a dict, a list), so the generated code
+# skips the type test it would otherwise need before a regex or a loop.
+Emitter = Callable[[str, int, bool], list[str]]
 
 
 class _Compiler:
@@ -146,13 +149,14 @@ class _Compiler:
             self.globals[name] = fastjsonschema.compile({"$schema": DRAFT07, **member})
             names.append(name)
 
-        def emit_all(var: str, indent: int) -> list[str]:
-            lines = emit(var, indent) if emit else []
+        def emit_all(var: str, indent: int, known: bool) -> list[str]:
+            lines = emit(var, indent, known) if emit else []
             pad = "    " * indent
             for name in names:
                 lines += [f"{pad}try:", f"{pad}    {name}({var})", f"{pad}except _E:", f"{pad}    return False"]
             return lines
 
+        emit_all.checks_null = True  # fastjsonschema judges any value, null included
         return msgspec_type, emit_all
 
     def _any_of(self, branches: list, path: str):
@@ -212,14 +216,15 @@ class _Compiler:
         if not checks:
             return msgspec_type, None
 
-        def emit(var: str, indent: int) -> list[str]:
+        def emit(var: str, indent: int, known: bool) -> list[str]:
             # Ids, keys and URLs repeat across events: a bounded set of strings already seen to match saves
             # most regex calls (a set lookup is ~20x cheaper); only matches are remembered.
             pad = "    " * indent
             lines = []
             for name in checks:
                 seen = f"{name}_ok"
-                lines += [f"{pad}if type({var}) is str and {var} not in {seen}:",
+                test = f"{var} not in {seen}" if known else f"type({var}) is str and {var} not in {seen}"
+                lines += [f"{pad}if {test}:",
                           f"{pad}    if not {name}({var}):",
                           f"{pad}        return False",
                           f"{pad}    if len({seen}) >= {_SEEN_MAX}:",
@@ -249,18 +254,29 @@ class _Compiler:
                 else:
                     fields.append((prop, prop_type, msgspec.UNSET))
                 if emit is not None:
-                    emitters.append((prop, emit))
+                    emitters.append((prop, emit, _single(prop_type)))
             struct = msgspec.defstruct(_struct_name(path), fields, kw_only=True, forbid_unknown_fields=True)
             if not emitters:
                 return struct, None
 
-            def emit_object(var: str, indent: int) -> list[str]:
+            def emit_object(var: str, indent: int, known: bool) -> list[str]:
+                # Known: a dict holding no key but the properties, each of its property's type, the required ones
+                # present. An absent key needs no check, nor does a null value (the emitters check strings, dicts
+                # or lists only), except an allOf member's: fastjsonschema judges whatever value it is given.
                 pad = "    " * indent
-                lines = [f"{pad}if type({var}) is dict:"]
-                for prop, emit in emitters:
+                lines, inner = ([], indent) if known else ([f"{pad}if type({var}) is dict:"], indent + 1)
+                ipad = "    " * inner
+                for prop, emit, single in emitters:
                     item = self._var()
-                    lines += [f"{pad}    {item} = {var}.get({prop!r}, _MISSING)", f"{pad}    if {item} is not _MISSING:"]
-                    lines += emit(item, indent + 2)
+                    if known and prop in required and single:
+                        lines.append(f"{ipad}{item} = {var}[{prop!r}]")
+                        lines += emit(item, inner, True)
+                    elif getattr(emit, "checks_null", False):
+                        lines += [f"{ipad}{item} = {var}.get({prop!r}, _MISSING)", f"{ipad}if {item} is not _MISSING:"]
+                        lines += emit(item, inner + 1, known and single)
+                    else:
+                        lines += [f"{ipad}{item} = {var}.get({prop!r})", f"{ipad}if {item} is not None:"]
+                        lines += emit(item, inner + 1, known and single)
                 return lines
 
             return struct, emit_object
@@ -280,12 +296,17 @@ class _Compiler:
             if key_emit is None and value_emit is None:
                 return msgspec_type, None
 
-            def emit_mapping(var: str, indent: int) -> list[str]:
+            def emit_mapping(var: str, indent: int, known: bool) -> list[str]:
                 pad = "    " * indent
                 key, value = self._var(), self._var()
-                lines = [f"{pad}if type({var}) is dict:", f"{pad}    for {key}, {value} in {var}.items():"]
-                lines += key_emit(key, indent + 2) if key_emit else []
-                lines += value_emit(value, indent + 2) if value_emit else []
+                if key_emit is not None and value_emit is None:  # only the keys to check
+                    lines, inner = ([], indent) if known else ([f"{pad}if type({var}) is dict:"], indent + 1)
+                    lines.append(f"{'    ' * inner}for {key} in {var}:")
+                    return lines + key_emit(key, inner + 1, known)
+                lines, inner = ([], indent) if known else ([f"{pad}if type({var}) is dict:"], indent + 1)
+                lines.append(f"{'    ' * inner}for {key}, {value} in {var}.items():")
+                lines += key_emit(key, inner + 1, known) if key_emit else []
+                lines += value_emit(value, inner + 1, known and _single(value_type)) if value_emit else []
                 return lines
 
             return msgspec_type, emit_mapping
@@ -305,20 +326,40 @@ class _Compiler:
         if item_emit is None:
             return msgspec_type, None
 
-        def emit_array(var: str, indent: int) -> list[str]:
+        def emit_array(var: str, indent: int, known: bool) -> list[str]:
             pad = "    " * indent
             item = self._var()
-            return [f"{pad}if type({var}) is list:", f"{pad}    for {item} in {var}:", *item_emit(item, indent + 2)]
+            if known:
+                return [f"{pad}for {item} in {var}:", *item_emit(item, indent + 1, _single(item_type))]
+            return [f"{pad}if type({var}) is list:", f"{pad}    for {item} in {var}:", *item_emit(item, indent + 2, False)]
 
         return msgspec_type, emit_array
 
 
 def _concat(emitters: list[Emitter]) -> Emitter | None:
+    """And the emitters of a union's options: each checks only values of its own JSON type, so none is `known`."""
     if not emitters:
         return None
     if len(emitters) == 1:
         return emitters[0]
-    return lambda var, indent: [line for emit in emitters for line in emit(var, indent)]
+
+    def emit_union(var: str, indent: int, known: bool) -> list[str]:
+        return [line for emit in emitters for line in emit(var, indent, False)]
+
+    emit_union.checks_null = any(getattr(emit, "checks_null", False) for emit in emitters)
+    return emit_union
+
+
+def _single(msgspec_type: Any) -> bool:
+    """True when a value msgspec.convert accepted as this type is surely a str, a dict or a list (of this node): the
+    type is not a union (a union's emitters test the type themselves). Annotated[...] is unwrapped."""
+    while get_origin(msgspec_type) is Annotated:
+        msgspec_type = get_args(msgspec_type)[0]
+    if msgspec_type is str:
+        return True
+    if isinstance(msgspec_type, type) and issubclass(msgspec_type, msgspec.Struct):
+        return True
+    return get_origin(msgspec_type) in (list, dict)
 
 
 def _struct_name(path: str) -> str:
