@@ -17,6 +17,9 @@ class RecentIds:
         self._max = max_ids
         self._clock = clock
         self._seen: OrderedDict[str, float] = OrderedDict()
+        # seen_at(event_id) -> when it was stored, or None: a C call, for a caller's fast "surely not seen" test
+        # (a non-None answer still has to pass `in`, which applies the TTL).
+        self.seen_at = self._seen.get
 
     def __contains__(self, event_id: str) -> bool:
         seen_at = self._seen.get(event_id)

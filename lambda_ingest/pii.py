@@ -109,8 +109,12 @@ class Scrubber:
             return value if scrubbed == str(value) else scrubbed
         return value
 
-    def event(self, event: dict) -> dict:
-        """Scrub a validated client event in place and return it (the hot path: cached calls, inlined checks)."""
+    def event(self, event: dict, emails: bool = True) -> dict:
+        """Scrub a validated client event in place and return it (the hot path: cached calls, inlined checks).
+
+        emails=False: the caller knows no string of the event can hold an email (its JSON body has no @, %40, %2540
+        nor \\u escape), so the email-only tests on identifiers are skipped; free text, user_id and props are
+        scrubbed as always (numbers too)."""
         text = self.text
         value = event.get("page_url")
         if value:
@@ -124,29 +128,38 @@ class Scrubber:
         value = event.get("user_id")
         if value is not None:
             event["user_id"] = self.identifier(value)
-        for name in ("session_id", "anonymous_id"):
-            # Required identifiers: keep them non-null (a token, or the redaction marker without a key).
-            value = event[name]
-            if ("@" in value or "%40" in value or "%2540" in value) and self.email_only(value) != value:
-                event[name] = self.identifier(value) or self.token("id", value)
+        if emails:
+            for name in ("session_id", "anonymous_id"):
+                # Required identifiers: keep them non-null (a token, or the redaction marker without a key).
+                value = event[name]
+                if ("@" in value or "%40" in value or "%2540" in value) and self.email_only(value) != value:
+                    event[name] = self.identifier(value) or self.token("id", value)
         props = event.get("props")
         if props:
-            prop = self._prop  # props values are scalars (the contract says so), hence hashable
+            # What scalar(key, value) does, its common cases inlined: under a plain key a string is free text (cached),
+            # small numbers, floats, booleans and null stay; the rest (sensitive keys, big integers) goes through the
+            # (key, value) cache of scalar(). In place: same keys, same order, no new dict per event.
+            sensitive, prop = self._key_is_sensitive, self._prop
             for key, value in props.items():
-                scrubbed = prop(key, value)
-                if scrubbed is not value:
-                    props[key] = scrubbed  # in place: same keys, same order, no new dict per event
-        ecom = event.get("ecom")
-        if ecom:
-            for name in ("product_id", "order_id", "product_name", "brand", "category"):
-                value = ecom.get(name)
-                if value is not None and ("@" in value or "%40" in value or "%2540" in value):  # _may_hold_email
-                    ecom[name] = self.email_only(value)
-            for line in ecom.get("items") or ():
-                for name in ("product_id", "product_name", "brand", "category"):
-                    value = line.get(name)
-                    if value is not None and _may_hold_email(value):
-                        line[name] = self.email_only(value)
+                kind = type(value)
+                if sensitive(key):
+                    props[key] = prop(key, value)
+                elif kind is str:
+                    props[key] = text(value)
+                elif kind is int and value >= 10**8:
+                    props[key] = prop(key, value)
+        if emails:
+            ecom = event.get("ecom")
+            if ecom:
+                for name in ("product_id", "order_id", "product_name", "brand", "category"):
+                    value = ecom.get(name)
+                    if value is not None and ("@" in value or "%40" in value or "%2540" in value):  # _may_hold_email
+                        ecom[name] = self.email_only(value)
+                for line in ecom.get("items") or ():
+                    for name in ("product_id", "product_name", "brand", "category"):
+                        value = line.get(name)
+                        if value is not None and _may_hold_email(value):
+                            line[name] = self.email_only(value)
         geo = event.get("geo")
         if geo and isinstance(geo.get("city"), str):
             geo["city"] = text(geo["city"])

@@ -173,7 +173,9 @@ class EventValidator:
         self._generic: Callable[[Any], Any] = fastjsonschema.compile(contract.definition("event"))
         self._by_type = {t: fastjsonschema.compile(specialised_schema(t)) for t in contract.EVENT_TYPES}
         self._fast = {t: fast_check(t) for t in contract.EVENT_TYPES}
-        self.accepts = _fast_acceptor({t: c.accepts for t, c in self._fast.items() if c is not None})
+        # event_type -> the generated check (types without one are absent): the pipeline's loop calls it directly.
+        self.fast_checks: dict[str, Callable[[Any], bool]] = {t: c.accepts for t, c in self._fast.items() if c is not None}
+        self.accepts = _fast_acceptor(self.fast_checks)
 
     def validate(self, event: Any, check_timestamps: bool = True) -> dict:
         """check_timestamps=False when the caller parses ts/sent_at itself (enrich.collect does)."""

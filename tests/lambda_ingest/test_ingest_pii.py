@@ -3,6 +3,7 @@ dead-letter store. The end-to-end test posts PII everywhere to a real collector 
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import quote
 
@@ -120,3 +121,64 @@ def test_no_pii_survives_the_collector(shared_collector):
     identify = next(e for e in read_raw(shared_collector.raw) if e["event_type"] == "identify"
                     and e["user_id"].startswith("email-"))
     assert identify["user_id_source"] == "client"
+
+
+# The collector skips the email tests on identifiers (session, anonymous, product and order ids) when the request body
+# holds nothing an email could be made of (no @, %40, %2540 nor backslash escape). These prove that skip loses nothing.
+
+def _collector():
+    from lambda_ingest.pipeline import Collector
+    from lambda_ingest.settings import Settings
+
+    return Collector(Settings.from_env({}, raw_uri="/nonexistent-never-written", pii_hmac_key=b"secret"))
+
+
+def _post(collector, body: bytes):
+    from datetime import datetime, timezone
+
+    from lambda_ingest.pipeline import IngestRequest
+
+    headers = {"content-type": "application/json", "user-agent": "Mozilla/5.0"}
+    return collector.handle(IngestRequest(body, headers, datetime.now(timezone.utc), "req-1"))
+
+
+@pytest.mark.parametrize("spelling", ["@", "%40", "%2540", "\\u0040", "\\u0025\\u0034\\u0030"])
+@pytest.mark.parametrize("where", ["session_id", "anonymous_id", "product_id", "order_id", "items", "brand"])
+def test_an_email_in_an_identifier_is_found_however_the_body_spells_it(where, spelling):
+    # GIVEN one event per request with an email in one identifier, written raw, %-encoded or as JSON \u escapes
+    email = "jane.doe" + "\x00" + "example.com"
+    event = make_event("purchase", ecom={"order_id": "ORD-1", "revenue": 10.0, "currency": "USD",
+                                         "items": [{"product_id": "p1"}]})
+    if where in ("session_id", "anonymous_id"):
+        event[where] = email
+    elif where == "items":
+        event["ecom"]["items"][0]["product_id"] = email
+    else:
+        event["ecom"][where] = email
+    body = json.dumps({"events": [event]}).replace("\\u0000", spelling).encode()
+    assert b"jane.doe" in body and (spelling.startswith("\\") or spelling.encode() in body)
+    # WHEN the collector takes it
+    result = _post(_collector(), body)
+    # THEN it is stored, with the email replaced
+    assert result.status == 202 and result.event_lines and not result.rejected_lines, result.body
+    stored = b"".join(result.event_lines).decode()
+    assert "jane.doe" not in stored and "email-" in stored, stored
+
+
+def test_the_email_skip_changes_no_line():
+    # GIVEN events without anything email-like (so the collector skips the email tests on their identifiers)
+    events = [make_event(t, user_id="u-1", page_title="Shop", referrer="https://www.google.com/",
+                         props={"search_query": "tv", "n": 10**9, "q": "call 0912 345 678", "phone": "x", "ok": True})
+              for t in ("view", "search", "add_to_cart", "purchase", "identify")]
+    body = json.dumps({"events": events}).encode()
+    assert not any(marker in body for marker in (b"@", b"%", b"\\"))
+    # WHEN processed with the skip (the body given) and without it
+    collector = _collector()
+    skipped = _post(collector, body)
+    from lambda_ingest.pipeline import Collector
+
+    parsed, sent_at = Collector.parse_envelope(collector, body)
+    full = collector.process_events(parsed, collector.context({"user-agent": "Mozilla/5.0"}, skipped.received_at,
+                                                               "req-1", None, sent_at))
+    # THEN the stored lines are byte for byte the same
+    assert skipped.event_lines == full.event_lines and len(full.event_lines) == 5
