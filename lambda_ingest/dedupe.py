@@ -20,6 +20,7 @@ class RecentIds:
         # seen_at(event_id) -> when it was stored, or None: a C call, for a caller's fast "surely not seen" test
         # (a non-None answer still has to pass `in`, which applies the TTL).
         self.seen_at = self._seen.get
+        self._next_expiry = float("-inf")  # when the oldest remembered id expires (-inf: look at the next add)
 
     def __contains__(self, event_id: str) -> bool:
         seen_at = self._seen.get(event_id)
@@ -35,9 +36,15 @@ class RecentIds:
         for event_id in event_ids:
             seen[event_id] = now
             seen.move_to_end(event_id)
+        # Nothing can have expired before the oldest remembered id does (ids only get newer times), so the
+        # eviction scan runs only when that time has come or the cache is over its size.
+        if now < self._next_expiry and len(seen) <= self._max:
+            return
         cutoff = now - self._ttl
         while seen:
-            oldest_id, oldest_at = next(iter(seen.items()))
+            oldest_at = next(iter(seen.values()))
             if oldest_at >= cutoff and len(seen) <= self._max:
-                break
+                self._next_expiry = oldest_at + self._ttl
+                return
             seen.popitem(last=False)
+        self._next_expiry = float("-inf")

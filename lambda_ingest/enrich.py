@@ -31,7 +31,8 @@ _CANONICAL_TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 @dataclass(frozen=True, slots=True)
 class RequestContext:
-    """What the collector knows about the request an event arrived in."""
+    """What the collector knows about the request an event arrived in. (Collector.context builds it positionally:
+    keep the field order.)"""
 
     received_at: datetime                 # collector clock, UTC
     received_text: str | None = None      # received_at formatted once per request (format_timestamp)

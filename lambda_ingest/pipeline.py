@@ -16,6 +16,7 @@ import logging
 import re
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime
 from typing import Any, Mapping
 
@@ -109,20 +110,16 @@ class Collector:
                 body = base64.b64decode(body, validate=True)
             except (binascii.Error, ValueError):
                 raise IngestError(400, "bad_base64", "the body is flagged base64 but is not valid base64") from None
-        content_type = headers.get("content-type", "")
-        media_type, _, params = content_type.partition(";")
-        media_type = media_type.strip().lower()
-        if media_type not in JSON_TYPES and not media_type.endswith("+json"):
-            raise IngestError(415, "unsupported_media_type",
-                              "send the body as application/json or text/plain (a JSON document)")
-        charset = params.strip().lower()
-        if charset.startswith("charset=") and charset[8:].strip('"') not in ("utf-8", "utf8"):
-            raise IngestError(415, "unsupported_media_type", "the body must be UTF-8")
-        encoding = headers.get("content-encoding", "").strip().lower()
-        if encoding in ("gzip", "x-gzip", "deflate"):
-            body = _inflate(body, limit, wbits=(16 + zlib.MAX_WBITS) if encoding != "deflate" else zlib.MAX_WBITS)
-        elif encoding not in ("", "identity"):
-            raise IngestError(415, "unsupported_content_encoding", "Content-Encoding must be gzip, deflate or identity")
+        refusal = _content_type_refusal(headers.get("content-type", ""))
+        if refusal is not None:
+            raise IngestError(415, "unsupported_media_type", refusal)
+        encoding = headers.get("content-encoding")
+        if encoding:
+            encoding = encoding.strip().lower()
+            if encoding in ("gzip", "x-gzip", "deflate"):
+                body = _inflate(body, limit, wbits=(16 + zlib.MAX_WBITS) if encoding != "deflate" else zlib.MAX_WBITS)
+            elif encoding not in ("", "identity"):
+                raise IngestError(415, "unsupported_content_encoding", "Content-Encoding must be gzip, deflate or identity")
         if len(body) > limit:
             raise IngestError(413, "body_too_large", f"the body is larger than {limit} bytes")
         return body
@@ -164,16 +161,12 @@ class Collector:
         country = headers.get("cloudfront-viewer-country")
         if country:
             country = country.strip().upper()
+            if not _COUNTRY_RE.match(country):
+                country = None
         user_agent = headers.get("user-agent")
-        return RequestContext(
-            received_at=received_at,
-            received_text=format_timestamp(received_at),
-            request_id=request_id,
-            user_agent=user_agent[:1024] if user_agent else None,
-            country=country if country and _COUNTRY_RE.match(country) else None,
-            token_user_id=token_user_id,
-            batch_sent_at=batch_sent_at,
-        )
+        # Positional arguments, in RequestContext's field order: a frozen dataclass built with keywords costs twice as much.
+        return RequestContext(received_at, format_timestamp(received_at), request_id,
+                              user_agent[:1024] if user_agent else None, country or None, token_user_id, batch_sent_at)
 
     def handle(self, request: IngestRequest) -> IngestResult:
         received_at = request.received_at
@@ -284,6 +277,19 @@ class Collector:
             {"Retry-After": "1"},
             result.received_at,
         )
+
+
+@lru_cache(maxsize=256)  # senders use a handful of Content-Type values; a verdict per distinct string
+def _content_type_refusal(content_type: str) -> str | None:
+    """Why this Content-Type is refused (415), or None when the body is to be read as UTF-8 JSON."""
+    media_type, _, params = content_type.partition(";")
+    media_type = media_type.strip().lower()
+    if media_type not in JSON_TYPES and not media_type.endswith("+json"):
+        return "send the body as application/json or text/plain (a JSON document)"
+    charset = params.strip().lower()
+    if charset.startswith("charset=") and charset[8:].strip('"') not in ("utf-8", "utf8"):
+        return "the body must be UTF-8"
+    return None
 
 
 def _may_hold_email(body: bytes) -> bool:

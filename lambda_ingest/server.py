@@ -64,7 +64,18 @@ class EventsEndpoint:
         sink = self.sink
         sink.busy_requests += 1
         try:
-            result = await self._handle(scope, receive, headers, received_at, request_id)
+            # Read the whole body, then run the core (inline here: one coroutine less per request).
+            try:
+                body = await self._read_body(receive, headers)
+            except IngestError as exc:
+                self.collector.metrics.requests[exc.status] += 1
+                result = IngestResult(exc.status, exc.body(request_id), dict(exc.headers), received_at)
+            else:
+                query_string = scope.get("query_string")
+                encoding = headers.get("content-transfer-encoding")
+                result = self.collector.handle(IngestRequest(
+                    body, headers, received_at, request_id, _query(query_string) if query_string else {},
+                    encoding is not None and encoding.strip().lower() == "base64"))
         finally:
             sink.busy_requests -= 1
         if result.needs_storage:
@@ -86,16 +97,6 @@ class EventsEndpoint:
         if result.headers:
             headers_out += [(k.lower().encode(), v.encode()) for k, v in result.headers.items()]
         await _send(send, result.status, result.response_bytes(), headers_out)
-
-    async def _handle(self, scope, receive, headers, received_at, request_id) -> IngestResult:
-        try:
-            body = await self._read_body(receive, headers)
-        except IngestError as exc:
-            self.collector.metrics.requests[exc.status] += 1
-            return IngestResult(exc.status, exc.body(request_id), dict(exc.headers), received_at)
-        query = _query(scope.get("query_string", b""))
-        is_base64 = headers.get("content-transfer-encoding", "").strip().lower() == "base64"
-        return self.collector.handle(IngestRequest(body, headers, received_at, request_id, query, is_base64))
 
     async def _read_body(self, receive, headers) -> bytes:
         declared = headers.get("content-length")
