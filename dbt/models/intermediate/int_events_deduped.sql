@@ -49,4 +49,22 @@ first_copies as (
     order by event_id, received_at, _loaded_at, _source_key, _line_no
 )
 
+{% if is_incremental() %}
+
+-- a copy already kept (read again inside the lookback) is left as it is: no rewrite, and the models downstream
+-- do not take it for a new event
 select * from first_copies
+where
+    not exists (
+        select 1 from {{ this }} as kept
+        where
+            kept.event_id = first_copies.event_id
+            and kept._source_key = first_copies._source_key
+            and kept._line_no = first_copies._line_no
+    )
+
+{% else %}
+
+select * from first_copies
+
+{% endif %}

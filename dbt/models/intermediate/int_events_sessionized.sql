@@ -13,12 +13,14 @@
             {'columns': ['event_id'], 'unique': true},
             {'columns': ['visitor_id', 'event_at']},
             {'columns': ['anonymous_id']},
-            {'columns': ['_sessionized_at']},
+            {'columns': ['_sessionized_at', '_loaded_at']},
         ],
     )
 }}
 
-{#- post_hook: fresh statistics of the run stamp. The models downstream read "stamped since their last run"
+{#- The (_sessionized_at, _loaded_at) index reads the models downstream their rows stamped since their last run,
+    and this model the newest load of its last run (the high-water mark below) without a scan.
+    post_hook: fresh statistics of the run stamp. The models downstream read "stamped since their last run"
     through it, and a stale estimate of one row turns their joins into nested loops over the batch. #}
 {%- set timeout_minutes = var('clickstream__session_timeout_minutes') | int -%}
 {%- set max_session_seconds = (var('clickstream__max_session_hours') | int) * 3600 -%}
@@ -41,12 +43,21 @@ new_events as (
         new_stitched.visitor_id,
         new_stitched.event_at
     from {{ ref('int_events_stitched') }} as new_stitched
-    -- the newest load held is among the rows the last run stamped (it redid every new event it took)
+    -- the newest load held is among the rows the last run stamped (it redid every new event it took; should
+    -- it have taken only late-committed loads, the window reaches further back, which is safe)
     where
         {{ incremental_window(
             'new_stitched._loaded_at', '_loaded_at',
             newest_rows_filter="_sessionized_at = (select max(stamps._sessionized_at) from " ~ this ~ " as stamps)",
         ) }}
+        -- the lookback reads events again that an earlier run sessionized: only copies not held yet are new
+        and not exists (
+            select 1 from {{ this }} as held
+            where
+                held.event_id = new_stitched.event_id
+                and held._source_key = new_stitched._source_key
+                and held._line_no = new_stitched._line_no
+        )
 ),
 
 new_logins as (
