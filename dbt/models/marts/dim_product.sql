@@ -26,7 +26,8 @@ new_sightings as (
         event_at,
         event_id,
         event_at as first_seen_at,
-        _sessionized_at
+        _sessionized_at,
+        true as is_sighting
     from events
     where product_id is not null
     union all
@@ -39,7 +40,8 @@ new_sightings as (
         events.event_at,
         events.event_id,
         events.event_at as first_seen_at,
-        events._sessionized_at
+        events._sessionized_at,
+        true as is_sighting
     from events
     cross join lateral jsonb_array_elements(events.order_items) as item
     where
@@ -52,33 +54,64 @@ sightings as (
     select * from new_sightings
     {% if is_incremental() %}
     union all
-    -- what the table knows of those products: their latest sighting and when they were first seen
+    -- what the table knows of those products: their latest sighting (unnamed here, so that it does not outrank
+    -- the sighting that named them) and when they were first seen
     select
         previous.product_id,
-        previous.product_name,
+        null as product_name,
         previous.brand as product_brand,
         previous.category as product_category,
         previous.last_price as product_price,
         previous.last_seen_at as event_at,
         previous._last_sighting_event_id as event_id,
         previous.first_seen_at,
-        previous._sessionized_at
+        previous._sessionized_at,
+        true as is_sighting
     from {{ this }} as previous
     where previous.product_id in (select new_sightings.product_id from new_sightings)
+    union all
+    -- and the sighting that named them (for the name only: the latest sighting above may be the same event)
+    select
+        previous.product_id,
+        previous.product_name,
+        previous.brand as product_brand,
+        previous.category as product_category,
+        null::numeric(14, 2) as product_price,
+        previous._named_at as event_at,
+        previous._named_by_event_id as event_id,
+        previous.first_seen_at,
+        previous._sessionized_at,
+        false as is_sighting
+    from {{ this }} as previous
+    where
+        previous.product_id in (select new_sightings.product_id from new_sightings)
+        and previous._named_at is not null
     {% endif %}
 ),
 
--- the latest sighting names the product (a renamed product shows its current name)
+-- the latest sighting: the last price seen
 latest as (
+    select distinct on (product_id)
+        product_id,
+        product_price,
+        event_id
+    from sightings
+    where is_sighting
+    order by product_id asc, event_at desc, event_id desc
+),
+
+-- the latest sighting with a name names the product and gives its brand and category (a renamed product shows
+-- its current name; an order line without a name does not unname it); never named: the latest sighting
+described as (
     select distinct on (product_id)
         product_id,
         product_name,
         product_brand,
         product_category,
-        product_price,
-        event_id
+        case when product_name is not null then event_at end as named_at,
+        case when product_name is not null then event_id end as named_by_event_id
     from sightings
-    order by product_id asc, event_at desc, event_id desc
+    order by product_id asc, product_name is null, event_at desc, event_id desc
 ),
 
 spans as (
@@ -94,18 +127,21 @@ spans as (
 products as (
     select
         latest.product_id,
-        coalesce(latest.product_name, latest.product_id) as product_name,
-        latest.product_brand as brand,
-        coalesce(latest.product_category, 'unknown') as category,
-        coalesce(split_part(latest.product_category, '.', 1), 'unknown') as category_level_1,
-        nullif(split_part(latest.product_category, '.', 2), '') as category_level_2,
-        nullif(split_part(latest.product_category, '.', 3), '') as category_level_3,
+        coalesce(described.product_name, latest.product_id) as product_name,
+        described.product_brand as brand,
+        coalesce(described.product_category, 'unknown') as category,
+        coalesce(split_part(described.product_category, '.', 1), 'unknown') as category_level_1,
+        nullif(split_part(described.product_category, '.', 2), '') as category_level_2,
+        nullif(split_part(described.product_category, '.', 3), '') as category_level_3,
         latest.product_price as last_price,
         spans.first_seen_at,
         spans.last_seen_at,
         latest.event_id as _last_sighting_event_id,
+        described.named_at as _named_at,
+        described.named_by_event_id as _named_by_event_id,
         spans._sessionized_at
     from latest
+    inner join described on latest.product_id = described.product_id
     inner join spans on latest.product_id = spans.product_id
 ),
 
