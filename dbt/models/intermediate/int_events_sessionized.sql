@@ -12,7 +12,6 @@
         indexes=[
             {'columns': ['event_id'], 'unique': true},
             {'columns': ['visitor_id', 'event_at']},
-            {'columns': ['anonymous_id']},
             {'columns': ['_sessionized_at', '_loaded_at']},
         ],
     )
@@ -68,13 +67,12 @@ new_logins as (
 
 -- browsers with a new logged-in event whose earlier events now belong to another visitor than before
 restated_anonymous_ids as (
-    select distinct previous.anonymous_id
+    select distinct now_stitched.anonymous_id
     from {{ this }} as previous
     inner join {{ ref('int_events_stitched') }} as now_stitched on previous.event_id = now_stitched.event_id
     where
-        previous.anonymous_id = any(array(select new_logins.anonymous_id from new_logins))
-        -- the same browsers, said on both sides so that both are read through their anonymous_id index
-        and now_stitched.anonymous_id = any(array(select new_logins.anonymous_id from new_logins))
+        -- read through int_events_deduped's anonymous_id index, this table's rows by event_id
+        now_stitched.anonymous_id = any(array(select new_logins.anonymous_id from new_logins))
         and now_stitched.visitor_id <> previous.visitor_id
 ),
 
@@ -86,7 +84,12 @@ restated_visitors as (
     union
     select previous.visitor_id
     from {{ this }} as previous
-    where previous.anonymous_id = any(array(select restated_anonymous_ids.anonymous_id from restated_anonymous_ids))
+    -- found through the browsers' events in int_events_deduped (its anonymous_id index; this table has none)
+    where previous.event_id = any(array(
+        select deduped.event_id
+        from {{ ref('int_events_deduped') }} as deduped
+        where deduped.anonymous_id = any(array(select restated_anonymous_ids.anonymous_id from restated_anonymous_ids))
+    ))
 ),
 
 -- where each other visitor changed first: a new event's time, and the time of the copy it replaces
@@ -266,23 +269,18 @@ inactivity_starts as (
     )
 ),
 
--- cut an unbroken run of activity every clickstream__max_session_hours, so no session outlasts the cap
-capped_slices as (
-    select
-        *,
-        floor(
-            extract(epoch from event_at - active_since_at) / {{ max_session_seconds }}
-        )::integer as cap_slice
-    from inactivity_starts
-),
-
+-- cut an unbroken run of activity every clickstream__max_session_hours, so no session outlasts the cap: a
+-- session starts after inactivity or where the event falls in another cap slice of its run than the event
+-- before it (same run, so the same run start: no second window pass needed for the previous slice)
 session_start_flags as (
     select
         *,
         is_after_inactivity
-        or cap_slice <> lag(cap_slice) over visitor_timeline as is_session_start
-    from capped_slices
-    window visitor_timeline as (partition by visitor_id order by event_at, event_id)
+        or (
+            floor(extract(epoch from event_at - active_since_at) / {{ max_session_seconds }})
+            <> floor(extract(epoch from previous_event_at - active_since_at) / {{ max_session_seconds }})
+        ) as is_session_start
+    from inactivity_starts
 ),
 
 session_numbers as (

@@ -14,8 +14,11 @@ renamed as (
         received_at,
         clock_skew_ms,
         session_id as client_session_id,
-        anonymous_id,
-        user_id,
+        -- visitor ids sort and index bytewise (collation "C"; only equality and grouping matter for ids): under any
+        -- other collation PostgreSQL sorts text without abbreviated keys, and at 2M events the sessionization's
+        -- sort and its visitor index builds took ~1.4x as long
+        anonymous_id collate "C" as anonymous_id,
+        user_id collate "C" as user_id,
         user_id_source,
         page_url,
         {{ url_path('page_url') }} as page_path,
