@@ -263,7 +263,9 @@ class _Compiler:
                     fields.append((prop, prop_type, msgspec.UNSET))
                 if emit is not None:
                     emitters.append((prop, emit, _single(prop_type)))
-            struct = msgspec.defstruct(_struct_name(path), fields, kw_only=True, forbid_unknown_fields=True)
+            # gc=False: the converted Struct is thrown away at once and holds only JSON values (no cycles possible), so it
+            # need not be tracked by the cycle collector (~5 % cheaper to convert).
+            struct = msgspec.defstruct(_struct_name(path), fields, kw_only=True, forbid_unknown_fields=True, gc=False)
             if not emitters:
                 return struct, None
 
