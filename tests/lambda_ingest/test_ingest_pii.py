@@ -134,12 +134,12 @@ def _collector():
 
 
 def _post(collector, body: bytes):
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from lambda_ingest.pipeline import IngestRequest
 
     headers = {"content-type": "application/json", "user-agent": "Mozilla/5.0"}
-    return collector.handle(IngestRequest(body, headers, datetime.now(timezone.utc), "req-1"))
+    return collector.handle(IngestRequest(body, headers, datetime.now(UTC), "req-1"))
 
 
 @pytest.mark.parametrize("spelling", ["@", "%40", "%2540", "\\u0040", "\\u0025\\u0034\\u0030"])
