@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_ingest.py [--quick] [--seconds 5] [--connections 64] [--floor]
     .venv/bin/python bench/bench_ingest.py --against <git rev> [--pairs 3] [--offered-rps 150] [--seconds 3]
+    .venv/bin/python bench/bench_ingest.py --in-process [--against <git rev>] [--blocks 60]
 
 Both servers run under the same uvicorn (one worker) on 127.0.0.1, each in its own process, and a
 closed-loop load generator (a third process, raw HTTP/1.1 over asyncio, bounded in time) drives them
@@ -387,6 +388,101 @@ def against_revision(rev: str, seconds: float, connections: int, rate: float, pa
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
+def in_process(rev: str | None, blocks: int) -> None:
+    """CPU of the collector's request path in this process: EventsEndpoint (headers, body, auth, validation, PII scrub,
+    enrichment, NDJSON lines, the answer) with the store write replaced by nothing, on fresh bodies, batches of 20 and
+    single events. With `rev`, against that revision's collector loaded side by side (a copy of its lambda_ingest
+    renamed lambda_ingest_rev; the contract package is this tree's), alternating blocks, so that both sides see the
+    same noise from other tenants; the stored lines of both are compared byte for byte first (same received_at and
+    request id)."""
+    import importlib
+    import logging
+    import statistics
+
+    logging.disable(logging.CRITICAL)
+    sides = {"this tree": "lambda_ingest"}
+    tmp = None
+    if rev:
+        tmp = Path(tempfile.mkdtemp(prefix="bench-ingest-inprocess-"))
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "lambda_ingest"],
+                                 capture_output=True, check=True, timeout=60).stdout
+        subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True, timeout=60)
+        (tmp / "lambda_ingest").rename(tmp / "lambda_ingest_rev")
+        for py in (tmp / "lambda_ingest_rev").glob("*.py"):
+            py.write_text(py.read_text().replace("lambda_ingest.", "lambda_ingest_rev.")
+                          .replace("from lambda_ingest import", "from lambda_ingest_rev import"))
+        sys.path.insert(0, str(tmp))
+        sides = {rev: "lambda_ingest_rev", **sides}
+
+    class NoStore:
+        busy_requests = 0
+
+        async def store(self, event_lines, rejected_lines, received_at) -> None:
+            return None
+
+        def poke(self) -> None:
+            return None
+
+    apps = {}
+    for name, package in sides.items():
+        server = importlib.import_module(f"{package}.server")
+        settings = importlib.import_module(f"{package}.settings")
+        app = server.create_app(settings.Settings.from_env({}, raw_uri=os.path.join(tempfile.gettempdir(), "never-written")))
+        app.events.sink = NoStore()
+        apps[name] = (app, importlib.import_module(f"{package}.pipeline").IngestRequest)
+    try:
+        for batch in (20, 1):
+            times = _in_process_times(apps, batch, blocks)
+            unit = "us per event" if batch > 1 else "us per request"
+            medians = {name: statistics.median(t) for name, t in times.items()}
+            shown = "  ".join(f"{name}: median {medians[name]:.2f}, p10 {sorted(t)[len(t) // 10]:.2f}" for name, t in times.items())
+            ratio = f"  ({medians['this tree'] / medians[rev]:.2f}x)" if rev else ""
+            print(f"  batch={batch:<3} {unit}: {shown}{ratio}")
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _in_process_times(apps: dict, batch: int, blocks: int) -> dict[str, list[float]]:
+    """Thread CPU per event of each side's EventsEndpoint, block by block (the sides alternate; fresh bodies each)."""
+    from datetime import UTC, datetime
+
+    gen = LoadGenerator(0, batch, 0, 0)
+
+    def body() -> bytes:
+        raw = gen.next_request()
+        return raw[raw.index(b"\r\n\r\n") + 4:]
+
+    headers = {"host": "127.0.0.1", "user-agent": UA, "content-type": "application/json"}
+    for _ in range(20):  # the same lines and answers on both sides
+        b, now = body(), datetime.now(UTC)
+        results = [app.collector.handle(request(b, headers, now, "r-1")) for app, request in apps.values()]
+        assert all(r.event_lines == results[0].event_lines and r.response_bytes() == results[0].response_bytes()
+                   for r in results), "the revisions store different lines"
+    per_block = max(1, 600 // batch)
+    times: dict[str, list[float]] = {name: [] for name in apps}
+    scope_headers = [(b"host", b"127.0.0.1"), (b"user-agent", UA.encode()), (b"content-type", b"application/json")]
+
+    async def send(message) -> None:
+        return None
+
+    async def run() -> None:
+        for i in range(blocks):
+            for name in (list(apps) if i % 2 == 0 else list(apps)[::-1]):
+                endpoint = apps[name][0].events
+                messages = [{"type": "http.request", "body": body(), "more_body": False} for _ in range(per_block)]
+                started = time.thread_time()
+                for message in messages:
+                    async def receive(message=message):
+                        return message
+                    scope = {"type": "http", "method": "POST", "path": "/v1/events", "query_string": b"",
+                             "headers": [*scope_headers, (b"content-length", b"%d" % len(message["body"]))]}
+                    await endpoint(scope, receive, send)
+                times[name].append((time.thread_time() - started) / (per_block * batch) * 1e6)
+
+    asyncio.run(run())
+    return times
+
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -399,6 +495,10 @@ def main() -> None:
     p.add_argument("--pairs", type=int, default=3, help="with --against: interleaved run pairs (medians are printed)")
     p.add_argument("--offered-rps", type=float, default=150.0,
                    help="with --against: fixed offered rate for batches of 20 (singles get 5x)")
+    p.add_argument("--in-process", action="store_true",
+                   help="instead: the request path's CPU in this process (no server, no store write), on fresh bodies; "
+                        "with --against REV, against that revision side by side in alternating blocks")
+    p.add_argument("--blocks", type=int, default=60, help="with --in-process: measured blocks per side and batch size")
     p.add_argument("--workdir", metavar="DIR", default=None,
                    help="where the raw stores are written (a temp folder inside DIR, removed after); default: the system "
                         "temp dir. On the shared bench machine a file created under /tmp costs ~0.35 ms of CPU against "
@@ -425,6 +525,13 @@ def main() -> None:
         return
 
     seconds = 2.0 if args.quick else args.seconds
+    if args.in_process:
+        blocks = 6 if args.quick else args.blocks
+        print(f"request path CPU in process (EventsEndpoint, store write replaced by nothing, {blocks} blocks a side, "
+              f"thread CPU); load average {os.getloadavg()[0]:.1f}")
+        in_process(args.against, blocks)
+        print(f"load average {os.getloadavg()[0]:.1f} at the end")
+        return
     if args.against:
         against_revision(args.against, seconds, args.connections, args.offered_rps, 1 if args.quick else args.pairs,
                          args.workdir)
