@@ -16,8 +16,8 @@ import logging
 import re
 import zlib
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Mapping
 
 import orjson
