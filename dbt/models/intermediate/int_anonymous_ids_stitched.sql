@@ -1,6 +1,7 @@
 {{
     config(
         materialized='incremental',
+        post_hook="{{ refresh_statistics() }}",
         incremental_strategy='delete+insert',
         unique_key='anonymous_id',
         indexes=[

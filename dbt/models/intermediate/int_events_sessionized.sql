@@ -6,7 +6,7 @@
         visitor_members='anonymous_id',
         visitor_time_column='event_at',
         post_hook=[
-            "analyze {{ this }} (_sessionized_at)",
+            "{{ refresh_statistics(['_sessionized_at']) }}",
             "{{ purchase_order_id_index() }}",
         ],
         indexes=[
@@ -19,7 +19,7 @@
 
 {#- The (_sessionized_at, _loaded_at) index reads the models downstream their rows stamped since their last run,
     and this model the newest load of its last run (the high-water mark below) without a scan.
-    post_hook: fresh statistics of the run stamp. The models downstream read "stamped since their last run"
+    post_hook: statistics of the whole table after a full build, else fresh ones of the run stamp. The models downstream read "stamped since their last run"
     through it, and a stale estimate of one row turns their joins into nested loops over the batch. #}
 {%- set timeout_minutes = var('clickstream__session_timeout_minutes') | int -%}
 {%- set max_session_seconds = (var('clickstream__max_session_hours') | int) * 3600 -%}

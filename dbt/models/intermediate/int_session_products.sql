@@ -1,6 +1,7 @@
 {{
     config(
         materialized='incremental',
+        post_hook="{{ refresh_statistics() }}",
         incremental_strategy='replace_visitors',
         visitor_members='unnest(batch.anonymous_ids)',
         visitor_time_column='session_started_at',
