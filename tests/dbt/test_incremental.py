@@ -67,6 +67,10 @@ def first_batch() -> list[dict]:
         event("view", at(0), "a9"),
         event("purchase", at(1), "a9", ecom={"order_id": "o9", "revenue": 20.0, "currency": "EUR"}),
         event("view", at(100), "a9"),
+        # r1 has come back for months (70, 45, 33 and 20 days ago, on another device once): the visitor counts
+        # of its new visit below redo only the days within 30 days of it
+        *[event("view", at(-days * 24 * 60), "r1", device_type=device)
+          for days, device in ((70, "desktop"), (45, "desktop"), (33, "mobile"), (20, "desktop"))],
         # a5 and a crawler are untouched by the second batch
         event("view", at(0), "a5", device_type="mobile"),
         event("view", at(0), "crawler", is_bot=True),
@@ -86,6 +90,8 @@ def second_batch() -> list[dict]:
         event("purchase", at(131.5), "a1", user_id="u1", ecom={"order_id": "o1", "revenue": 50.0, "currency": "EUR"}),
         # a copy of a3's first event that the collector received earlier than the loaded one replaces it
         event("view", at(0), "a3", event_id="00000000-0000-4000-8000-0000000000a3", received_delay=timedelta(seconds=1)),
+        # r1 comes back
+        event("view", at(5), "r1", device_type="desktop"),
         # a new visitor on a new day
         event("view", at(60 * 24), "a6", country="FR"),
         event("delivery_report", at(60 * 24), "a6", page=None, props={"dropped_events": 2}),

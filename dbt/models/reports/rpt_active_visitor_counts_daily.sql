@@ -35,8 +35,10 @@ visitor_days as (
         change_sign
     from (
         {%- if changes.mode == 'delta' %}
+        -- a day's counts look back and ahead at most 30 days (the monthly window)
         {{ changed_visitor_sessions(
-            'session_changes', changes, ['visitor_id', 'started_at', 'device_type', 'country', 'channel', 'is_bot']
+            'session_changes', changes, ['visitor_id', 'started_at', 'device_type', 'country', 'channel', 'is_bot'],
+            days_around=30,
         ) }}
         {%- else %}
         select
