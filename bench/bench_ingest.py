@@ -44,6 +44,7 @@ EVENT_TEMPLATE = (
 
 # --- the reference: a bare ASGI handler --------------------------------------------------------------
 
+
 def reference_app(out_path: str):
     import orjson
 
@@ -81,6 +82,18 @@ def serve_reference(port: int, out_path: str) -> None:
     uvicorn.run(reference_app(out_path), host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
+
+class NoStore:
+    """The store write replaced by nothing (--floor, --in-process): the request path alone, not durable."""
+
+    busy_requests = 0
+
+    async def store(self, event_lines, rejected_lines, received_at) -> None:
+        return None
+
+    def poke(self) -> None:
+        return None
+
 def serve_unstored(port: int) -> None:
     """A diagnostic, not a product mode: the collector's whole request path (auth, body, validation, PII scrub,
     enrichment, NDJSON lines, the answer) with the raw store write replaced by nothing, so nothing is durable. It
@@ -89,15 +102,6 @@ def serve_unstored(port: int) -> None:
 
     from lambda_ingest.server import create_app
     from lambda_ingest.settings import Settings
-
-    class NoStore:
-        busy_requests = 0
-
-        async def store(self, event_lines, rejected_lines, received_at) -> None:
-            return None
-
-        def poke(self) -> None:
-            return None
 
     app = create_app(Settings.from_env({}, raw_uri=os.path.join(tempfile.gettempdir(), "bench-unstored-never-written")))
     app.events.sink = NoStore()
@@ -413,15 +417,6 @@ def in_process(rev: str | None, blocks: int) -> None:
                           .replace("from lambda_ingest import", "from lambda_ingest_rev import"))
         sys.path.insert(0, str(tmp))
         sides = {rev: "lambda_ingest_rev", **sides}
-
-    class NoStore:
-        busy_requests = 0
-
-        async def store(self, event_lines, rejected_lines, received_at) -> None:
-            return None
-
-        def poke(self) -> None:
-            return None
 
     apps = {}
     for name, package in sides.items():
