@@ -190,7 +190,7 @@ class Collector:
         identifiers when the body holds nothing an email could be made of (no @, %40, %2540, nor a backslash escape)."""
         # The hot loop (every accepted event passes here): names bound once, the generated fast checks called inline.
         fast_checks, validate, recent, seen_at = self.validator.fast_checks, self.validator.validate, self.recent, self.recent.seen_at
-        scrub, emails = self.scrubber.event, body is None or _may_hold_email(body)
+        scrub, emails = self.scrubber.event, body is None or _body_may_hold_email(body)
         dumps, append_newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
         received_text = ctx.received_text or format_timestamp(ctx.received_at)
         event_lines: list[bytes] = []
@@ -292,7 +292,7 @@ def _content_type_refusal(content_type: str) -> str | None:
     return None
 
 
-def _may_hold_email(body: bytes) -> bool:
+def _body_may_hold_email(body: bytes) -> bool:
     """False when no string decoded from this JSON body can hold an email as pii.EMAIL_RE finds them: it needs @, %40
     or %2540, and JSON can spell any character as a \\u escape. One-byte tests first (memchr: ~0.2 us for 12 KB; a
     search for a longer needle costs ~40x that), the longer ones only when a % is there."""
