@@ -18,33 +18,41 @@
         {%- do exceptions.raise_compiler_error(
             this.identifier ~ ": config change_source must name " ~ source.identifier ~ ", the model it sums") -%}
     {%- endif -%}
-    {%- set until = run_query(
-        "select coalesce(max(_sessionized_at), '-infinity'::timestamptz)::text from " ~ source
-    ).columns[0].values()[0] -%}
-    {%- if not is_incremental() -%}
-        {%- do return({'mode': 'full', 'source': source, 'since': none, 'until': until}) -%}
-    {%- endif -%}
-    {%- set since_sql -%}
+    {#- One query: a model asks this up to four times a run (its SQL, the strategy, its hooks), and each query
+        costs dbt more Python than the database time. -#}
+    {%- set source_name = source.include(database=false) -%}
+    {%- set window_sql -%}
         select
-            nullif(split_part(watermark.comment, 'changes applied through ', 2), ''),
-            substring(watermark.comment from 'table oid ([0-9]+)') = '{{ source.include(database=false) }}'::regclass::oid::text
-        from (select obj_description('{{ this.include(database=false) }}'::regclass, 'pg_class') as comment) as watermark
-    {%- endset -%}
-    {%- set watermark = run_query(since_sql).rows[0] -%}
-    {%- set since = watermark[0] -%}
-    {%- set mode = 'rebuild' -%}
-    {%- if since and watermark[1] -%}
-        {%- set usable_sql -%}
+            (select coalesce(max(_sessionized_at), '-infinity'::timestamptz)::text from {{ source }}) as until,
+            {%- if is_incremental() %}
+            watermark.since,
+            case
+                when watermark.since is not null and watermark.source_oid = '{{ source_name }}'::regclass::oid::text
+                    then watermark.since::timestamptz >= '{{ run_started_at }}'::timestamptz
+                        - interval '{{ var("clickstream__replaced_rows_kept_days") | int }} days'
+                    and exists (select 1 from {{ source }} where _sessionized_at <= watermark.since::timestamptz)
+                else false
+            end as is_usable,
+            {%- else %}
+            null as since,
+            false as is_usable,
+            {%- endif %}
+            '{{ source_name }}'::regclass::oid::text as source_oid,
+            {#- asked of the database: the source may have made it in this very run, after dbt cached the catalog #}
+            to_regclass('{{ replaced_rows_relation(source).include(database=false) }}') is not null as has_replaced_rows
+        {%- if is_incremental() %}
+        from (
             select
-                '{{ since }}'::timestamptz >= '{{ run_started_at }}'::timestamptz
-                    - interval '{{ var("clickstream__replaced_rows_kept_days") | int }} days'
-                and exists (select 1 from {{ source }} where _sessionized_at <= '{{ since }}'::timestamptz)
-        {%- endset -%}
-        {%- if run_query(usable_sql).columns[0].values()[0] -%}
-            {%- set mode = 'delta' -%}
-        {%- endif -%}
-    {%- endif -%}
-    {%- do return({'mode': mode, 'source': source, 'since': since, 'until': until}) -%}
+                nullif(split_part(comment, 'changes applied through ', 2), '') as since,
+                substring(comment from 'table oid ([0-9]+)') as source_oid
+            from (select obj_description('{{ this.include(database=false) }}'::regclass, 'pg_class') as comment) as table_comment
+        ) as watermark
+        {%- endif %}
+    {%- endset -%}
+    {%- set found = run_query(window_sql).rows[0] -%}
+    {%- set mode = 'full' if not is_incremental() else ('delta' if found[2] else 'rebuild') -%}
+    {%- do return({'mode': mode, 'source': source, 'since': found[1], 'until': found[0],
+                   'source_oid': found[3], 'has_replaced_rows': found[4]}) -%}
 {%- endmacro %}
 
 {# The source's rows to sum, each with _change_sign: +1 to add, -1 to take back. #}
@@ -68,16 +76,14 @@
         where
             current_rows._sessionized_at > '{{ window.since }}'::timestamptz
             and current_rows._sessionized_at <= '{{ window.until }}'::timestamptz
-        {%- set replaced = replaced_rows_relation(window.source) %}
-        {#- asked of the database: the source may have made it in this very run, after dbt cached the catalog #}
-        {%- if run_query("select to_regclass('" ~ replaced.include(database=false) ~ "') is not null").columns[0].values()[0] %}
+        {%- if window.has_replaced_rows %}
         union all
         select
             {%- for column in columns %}
             replaced_rows.{{ column }},
             {%- endfor %}
             -1 as _change_sign
-        from {{ replaced }} as replaced_rows
+        from {{ replaced_rows_relation(window.source) }} as replaced_rows
         where
             replaced_rows._replaced_at > '{{ window.since }}'::timestamptz
             and replaced_rows._replaced_at <= '{{ window.until }}'::timestamptz
@@ -109,10 +115,8 @@
     create unique index {{ this.identifier }}__unique_key
     on {{ this }} ({{ config.require('unique_key') | join(', ') }}) nulls not distinct;
     {%- endif %}
-    {%- set source_oid = run_query(
-        "select '" ~ window.source.include(database=false) ~ "'::regclass::oid::text").columns[0].values()[0] %}
     comment on table {{ this }}
-    is 'Sums {{ window.source.identifier }} (table oid {{ source_oid }}): changes applied through {{ window.until }}'
+    is 'Sums {{ window.source.identifier }} (table oid {{ window.source_oid }}): changes applied through {{ window.until }}'
 {%- endmacro %}
 
 {# pre_hook of a model rebuilt per visitor from the changes of its source: drop the rows it will write again. #}
