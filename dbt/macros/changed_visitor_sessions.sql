@@ -33,10 +33,13 @@
         ) as changed_spans on sessions.visitor_id = changed_spans.visitor_id
         {%- endif %}
         where
-            sessions.visitor_id = any(array(select distinct changes.visitor_id from {{ session_changes }} as changes))
-            and sessions._sessionized_at <= '{{ window.until }}'::timestamptz
+            sessions._sessionized_at <= '{{ window.until }}'::timestamptz
             {%- if days_around is not none %}
+            -- the join picks the visitors: an `= any(array)` here too went into the index condition of every
+            -- loop of the join, quadratic in the changed visitors (72 s instead of 22 s at 2M events)
             and sessions.started_at::date between changed_spans.first_day and changed_spans.last_day
+            {%- else %}
+            and sessions.visitor_id = any(array(select distinct changes.visitor_id from {{ session_changes }} as changes))
             {%- endif %}
         union all
         select
