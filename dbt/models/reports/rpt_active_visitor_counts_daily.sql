@@ -14,6 +14,7 @@
     fill_rolling_visitor_counts. All three are sums over visitors, so an incremental run takes back the days of
     each visitor whose sessions changed, as they were (-1), and adds them as they are now (+1). -#}
 {%- set changes = change_window(ref('int_sessions_aggregated')) %}
+{%- set filter_dimensions = {'device_type': 'text', 'country': 'text', 'channel': 'text', 'is_bot': 'boolean'} %}
 
 with
 
@@ -54,36 +55,42 @@ visitor_days as (
     ) as visitor_sessions
 ),
 
--- the days each visitor was active under every filter the dashboard can pick with at most one value per
--- dimension: the cube's grouping sets, a NULL dimension meaning "all values" (sources are never NULL)
-filter_visitor_days as (
-    select
-        date_day,
-        visitor_id,
-        change_sign,
-        device_type,
-        country,
-        channel,
-        is_bot
-    from visitor_days
-    group by date_day, visitor_id, change_sign, cube (device_type, country, channel, is_bot)
-),
-
--- the visitor's previous and next active day under the same filter (before or after the changes)
+-- the visitor's previous and next active day under every filter the dashboard can pick with at most one value
+-- per dimension (before or after the changes), a NULL dimension meaning "all values" (sources are never NULL):
+-- one window per filter combination, each sorting its own rows in memory (a single window over the whole cube
+-- sorted 16x the visitor days at once, spilling to disk)
 neighbour_days as (
+    {%- for combination in range(2 ** filter_dimensions | length) %}
+    {%- set picked = [] %}
+    {%- for dimension in filter_dimensions %}
+    {%- if (combination // 2 ** loop.index0) % 2 == 1 %}{% do picked.append(dimension) %}{% endif %}
+    {%- endfor %}
     select
         date_day,
-        device_type,
-        country,
-        channel,
-        is_bot,
+        {%- for dimension, type in filter_dimensions.items() %}
+        {{ dimension if dimension in picked else 'null::' ~ type ~ ' as ' ~ dimension }},
+        {%- endfor %}
         change_sign,
         lag(date_day) over visitor_days_in_filter as previous_day,
         lead(date_day) over visitor_days_in_filter as next_day
-    from filter_visitor_days
+    from (
+        select distinct
+            date_day,
+            visitor_id,
+            {%- for dimension in picked %}
+            {{ dimension }},
+            {%- endfor %}
+            change_sign
+        from visitor_days
+    ) as filter_visitor_days
     window visitor_days_in_filter as (
-        partition by device_type, country, channel, is_bot, visitor_id, change_sign order by date_day
+        -- visitor_id first: a "C" collation key, so the sort compares it with memcmp and rarely reaches the others
+        partition by visitor_id, change_sign{% for dimension in picked %}, {{ dimension }}{% endfor %} order by date_day
     )
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
 ),
 
 -- per filter and day: the day's visitors, those entering the 7 (30) day window (active at least 7 (30) days
