@@ -71,8 +71,16 @@ neighbour_days as (
         {{ dimension if dimension in picked else 'null::' ~ type ~ ' as ' ~ dimension }},
         {%- endfor %}
         change_sign,
-        lag(date_day) over visitor_days_in_filter as previous_day,
-        lead(date_day) over visitor_days_in_filter as next_day
+        -- visitor_id first in the partition: a "C" collation key, so the sort compares it with memcmp and
+        -- rarely reaches the others
+        lag(date_day) over (
+            partition by {{ (['visitor_id', 'change_sign'] + picked) | join(', ') }}
+            order by date_day
+        ) as previous_day,
+        lead(date_day) over (
+            partition by {{ (['visitor_id', 'change_sign'] + picked) | join(', ') }}
+            order by date_day
+        ) as next_day
     from (
         select distinct
             date_day,
@@ -83,10 +91,6 @@ neighbour_days as (
             change_sign
         from visitor_days
     ) as filter_visitor_days
-    window visitor_days_in_filter as (
-        -- visitor_id first: a "C" collation key, so the sort compares it with memcmp and rarely reaches the others
-        partition by visitor_id, change_sign{% for dimension in picked %}, {{ dimension }}{% endfor %} order by date_day
-    )
     {%- if not loop.last %}
     union all
     {%- endif %}
