@@ -200,8 +200,9 @@ def dbt(dsn: str, *args: str, label: str | None = None) -> float:
     os.environ.update(env)
     try:
         started = time.perf_counter()
-        result = dbtRunner().invoke([*args, "--no-write-json", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-                                     "--log-level", "warn", "--target-path", str(REPO / "bench" / "results" / "dbt-target")])
+        result = dbtRunner().invoke([*args, "--no-write-json", "--project-dir", str(DBT_DIR),
+                                     "--profiles-dir", str(DBT_DIR), "--log-level", "warn",
+                                     "--target-path", str(REPO / "bench" / "results" / "dbt-target")])
         elapsed = time.perf_counter() - started
     finally:
         os.environ.clear()

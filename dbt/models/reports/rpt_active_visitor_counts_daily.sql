@@ -61,10 +61,12 @@ visitor_days as (
 -- sorted 16x the visitor days at once, spilling to disk)
 neighbour_days as (
     {%- for combination in range(2 ** filter_dimensions | length) %}
+    {#- the combination's bits pick the dimensions it filters on #}
     {%- set picked = [] %}
     {%- for dimension in filter_dimensions %}
     {%- if (combination // 2 ** loop.index0) % 2 == 1 %}{% do picked.append(dimension) %}{% endif %}
     {%- endfor %}
+    {%- set partition = (['visitor_id', 'change_sign'] + picked) | join(', ') %}
     select
         date_day,
         {%- for dimension, type in filter_dimensions.items() %}
@@ -74,11 +76,11 @@ neighbour_days as (
         -- visitor_id first in the partition: a "C" collation key, so the sort compares it with memcmp and
         -- rarely reaches the others
         lag(date_day) over (
-            partition by {{ (['visitor_id', 'change_sign'] + picked) | join(', ') }}
+            partition by {{ partition }}
             order by date_day
         ) as previous_day,
         lead(date_day) over (
-            partition by {{ (['visitor_id', 'change_sign'] + picked) | join(', ') }}
+            partition by {{ partition }}
             order by date_day
         ) as next_day
     from (
