@@ -6,8 +6,8 @@
         unique_key='event_id',
         indexes=[
             {'columns': ['event_id'], 'unique': true},
-            {'columns': ['anonymous_id']},
-            {'columns': ['user_id']},
+            {'columns': ['anonymous_id', 'event_at']},
+            {'columns': ['user_id', 'event_at']},
             {'columns': ['_loaded_at']},
         ],
     )
