@@ -12,6 +12,8 @@ from loader import migrations
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_DIR = REPO_ROOT / "dbt"
+# the models and seeds without their tests: what the incremental runs and full refreshes in these tests build
+MODELS_AND_SEEDS = ("build", "--resource-type", "seed", "--resource-type", "model")
 
 
 def prepare_warehouse(dsn: str) -> None:

@@ -8,15 +8,13 @@ from datetime import datetime, timedelta, timezone
 import psycopg
 import pytest
 
-from dbt_runner import run_dbt, snapshot
+from dbt_runner import MODELS_AND_SEEDS, run_dbt, snapshot
 from raw_events import Loader, at, event, synthetic_shoppers
 
 pytestmark = pytest.mark.slow
 
 L1 = datetime(2026, 11, 3, 0, 0, tzinfo=timezone.utc)
 L2 = L1 + timedelta(hours=5)
-
-MODELS_AND_SEEDS = ("build", "--resource-type", "seed", "--resource-type", "model")
 
 RELATIONS = {
     "intermediate.int_events_deduped": "event_id",

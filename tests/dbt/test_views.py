@@ -7,12 +7,11 @@ from datetime import datetime, timezone
 
 import psycopg
 
-from dbt_runner import run_dbt
+from dbt_runner import MODELS_AND_SEEDS, run_dbt
 from raw_events import Loader, synthetic_shoppers
 
 VIEWS = ("staging.stg_clickstream__events", "intermediate.int_events_stitched", "marts.fct_events",
          "marts.fct_sessions")
-MODELS_AND_SEEDS = ("build", "--resource-type", "seed", "--resource-type", "model")
 
 
 def view_oids(dsn: str) -> dict[str, int]:
