@@ -15,8 +15,9 @@
     {%- set made_from_same_sql = false -%}
     {%- if existing_relation is not none and existing_relation.is_view and not should_full_refresh() -%}
         {%- call statement('main', fetch_result=true) -%}
-            select coalesce(obj_description(views.oid, 'pg_class') = '{{ fingerprint }}', false)
-            from (select to_regclass('{{ target_relation.include(database=false) }}') as oid) as views
+            select coalesce(obj_description(
+                to_regclass('{{ target_relation.include(database=false) }}'), 'pg_class'
+            ) = '{{ fingerprint }}', false)
         {%- endcall -%}
         {%- set made_from_same_sql = load_result('main')['data'][0][0] -%}
     {%- endif -%}
