@@ -268,9 +268,7 @@ def bench_size(dsn: str, events: int, with_10pct: bool = True) -> dict:
     with psycopg.connect(dsn) as conn:
         conn.execute("drop schema if exists bench cascade")
         conn.execute("create schema bench")
-        generate(conn, 1, sessions, visitors, START, DAYS * 24 - 1)
-        conn.execute("analyze raw.events")
-        conn.commit()
+        generate(conn, 1, sessions, visitors, START, DAYS * 24 - 1)  # commits; settle() analyzes
         figures["raw_rows"] = conn.execute("select count(*) from raw.events").fetchone()[0]
 
     # (a) full build vs the hand-written statement. Every timed step starts from a database at rest: settle().
@@ -313,10 +311,7 @@ def bench_size(dsn: str, events: int, with_10pct: bool = True) -> dict:
     with psycopg.connect(dsn) as conn:
         end = conn.execute("select max(event_at) from raw.events").fetchone()[0]
         start = conn.execute("select %s::timestamptz - interval '4 days'", (end,)).fetchone()[0]
-        first = next_session
-        generate(conn, first, first + new_sessions - 1, visitors, start.isoformat(), 7 * 24, "7 days")
-        conn.execute("analyze raw.events")
-        conn.commit()
+        generate(conn, next_session, next_session + new_sessions - 1, visitors, start.isoformat(), 7 * 24, "7 days")
     settle(dsn)
     figures["incremental_10pct_s"] = models(dsn, label="b_incremental_10pct")
     settle(dsn)
