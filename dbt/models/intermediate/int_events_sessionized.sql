@@ -7,7 +7,7 @@
         visitor_time_column='event_at',
         post_hook=[
             "{{ refresh_statistics(['_sessionized_at']) }}",
-            "{{ purchase_order_id_index() }}",
+            "{{ partial_index('purchase_order_id', ['order_id'], \"event_type = 'purchase' and order_id is not null\") }}",
         ],
         indexes=[
             {'columns': ['event_id'], 'unique': true},
@@ -190,8 +190,8 @@ redone_visitor_events as (
             where
                 browser_events.anonymous_id = identities.anonymous_id
                 and browser_events.event_at >= redone_visitors.resessionized_from_at
-            -- offset 0 keeps this a range scan per browser: flattened, the planner reads `user_id is null`
-            -- below from the user_id index, a third of the table per visitor
+            -- offset 0 keeps this a range scan per browser: flattened, the planner once read `user_id is null`
+            -- below from a user_id index over all rows, a third of the table per visitor
             offset 0  -- noqa: AM09
         ) as stitched_browser on stitched_browser.user_id is null
         where
@@ -228,7 +228,9 @@ events_in_scope as (
 
 {% else %}
 
--- read twice (timeline, then the wide rows): scanning the table again is cheaper than keeping 60 columns
+-- read twice (timeline, then the wide rows): scanning the table again is cheaper than keeping 60 columns. The
+-- wide rows take visitor_id from the timeline, so their read drops the join to the identities (unique per
+-- browser, none of its columns used)
 events_in_scope as not materialized (
     select
         *,
@@ -246,6 +248,7 @@ timeline as (
         visitor_id,
         event_at,
         event_id,
+        resessionized_from_at,
         kept_active_since_at,
         kept_sessions
     from events_in_scope
@@ -315,7 +318,7 @@ sessionized as (
         session_numbers.visitor_session_number,
         session_numbers.session_started_at,
         session_numbers.is_session_start,
-        events_in_scope.visitor_id,
+        session_numbers.visitor_id,
         events_in_scope.event_id,
         events_in_scope.event_type,
         events_in_scope.event_at,
@@ -361,7 +364,7 @@ sessionized as (
         events_in_scope._loaded_at,
         events_in_scope._source_key,
         events_in_scope._line_no,
-        events_in_scope.resessionized_from_at as _resessionized_from_at,
+        session_numbers.resessionized_from_at as _resessionized_from_at,
         '{{ run_started_at }}'::timestamptz as _sessionized_at
     from events_in_scope
     inner join session_numbers on events_in_scope.event_id = session_numbers.event_id
