@@ -317,8 +317,12 @@ def run_demo(serve: bool, port: int, ingest_port: int, days: float, visitors_per
                  "--poll-seconds", "5"], env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         stack.callback(lambda: (say("stopping the dashboards"), stop_process(dashboard)))
         wait_http(f"http://127.0.0.1:{port}/", dashboard, 120, "clickstream-dashboard", logs / "dashboard.log")
-        say(f"open http://127.0.0.1:{port}/ in a browser (log: {logs / 'dashboard.log'})")
+        # Ctrl-C (or a plain kill) raises KeyboardInterrupt here, whatever SIGINT handler a library the run used
+        # has left behind
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
+            say(f"open http://127.0.0.1:{port}/ in a browser (log: {logs / 'dashboard.log'})")
             while dashboard.poll() is None and ingest.poll() is None:
                 time.sleep(0.5)
         except KeyboardInterrupt:

@@ -92,7 +92,13 @@ def test_demo_serves_the_dashboards_until_ctrl_c(home):
             page = resp.read().decode()
         assert resp.status == 200 and "Traffic &amp; Engagement" in page and "Reliability" in page
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=120)
+        try:
+            out, _ = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+            pytest.fail("the demo did not stop within 120 s of Ctrl-C; its output after the dashboards came up:\n"
+                        + out[-3000:])
     finally:
         if proc.poll() is None:
             proc.kill()
