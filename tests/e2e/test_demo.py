@@ -96,7 +96,7 @@ def test_demo_serves_the_dashboards_until_ctrl_c(home):
             out, _ = proc.communicate(timeout=120)
         except subprocess.TimeoutExpired:
             proc.kill()
-            out, _ = proc.communicate()
+            out, _ = proc.communicate(timeout=30)  # bounded: a child still holding the pipe must not hang the suite
             pytest.fail("the demo did not stop within 120 s of Ctrl-C; its output after the dashboards came up:\n"
                         + out[-3000:])
     finally:
