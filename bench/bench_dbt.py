@@ -243,9 +243,12 @@ def generate(conn: psycopg.Connection, first: int, last: int, visitors: int, spa
 
 def settle(dsn: str, timeout_s: float = 300.0) -> None:
     """Bring the database to rest before a timed step, as the hour between two hourly runs would: VACUUM ANALYZE
-    what the previous step wrote, then wait for autovacuum workers still busy here. Without it, autovacuum of the
-    tables a full build just made runs during the next timed step (seen: VACUUM ANALYZE of int_events_deduped
-    during the one-hour run) and charges the previous step's upkeep to it, on a machine with two cores."""
+    what the previous step wrote, wait for autovacuum workers still busy here, then CHECKPOINT. Without the
+    vacuum, autovacuum of the tables a full build just made runs during the next timed step (seen: VACUUM ANALYZE
+    of int_events_deduped during the one-hour run) and charges the previous step's upkeep to it, on a machine
+    with two cores. The checkpoint is what an hour always holds (checkpoint_timeout is 5 minutes): a run then
+    writes every page it changes whole into the WAL the first time (a full-page image), as an hourly run does;
+    without it, a run right after another found most of those pages already written since the last checkpoint."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("vacuum analyze")
         deadline = time.monotonic() + timeout_s
@@ -253,6 +256,7 @@ def settle(dsn: str, timeout_s: float = 300.0) -> None:
                 "select count(*) from pg_stat_activity where backend_type = 'autovacuum worker' "
                 "and datname = current_database()").fetchone()[0]:
             time.sleep(0.5)
+        conn.execute("checkpoint")
 
 
 def timed_sql(conn: psycopg.Connection, statement: str) -> float:
