@@ -323,7 +323,7 @@ def bench_size(dsn: str, events: int, with_10pct: bool = True, a_pairs: int = 1)
     figures["one_hour_events"] = hour_sessions * EVENTS_PER_SESSION
     figures["fixed_hour_events"] = FIXED_HOUR_SESSIONS * EVENTS_PER_SESSION
     settle(dsn)
-    figures["full_refresh_after_hour_s"] = models(dsn, "--full-refresh")
+    figures["full_refresh_after_hour_s"] = models(dsn, "--full-refresh", label="c_full_refresh")
 
     if not with_10pct:
         return figures
@@ -336,7 +336,7 @@ def bench_size(dsn: str, events: int, with_10pct: bool = True, a_pairs: int = 1)
     settle(dsn)
     figures["incremental_10pct_s"] = models(dsn, label="b_incremental_10pct")
     settle(dsn)
-    figures["full_refresh_after_10pct_s"] = models(dsn, "--full-refresh")
+    figures["full_refresh_after_10pct_s"] = models(dsn, "--full-refresh", label="b_full_refresh")
     return figures
 
 
