@@ -21,11 +21,12 @@ class IngestMetrics:
         self.flush_seconds = 0.0
         self.flush_failures = 0
 
-    def record_flush(self, seconds: float, objects: dict[str, int], bytes_written: int) -> None:
+    def record_flush(self, seconds: float, objects_written: Counter[str], bytes_written: int) -> None:
+        """One flush took `seconds`; the writer has written these objects (by kind) and bytes in all."""
         self.flushes += 1
         self.flush_seconds += seconds
-        self.objects_written.update(objects)
-        self.bytes_written += bytes_written
+        self.objects_written = Counter(objects_written)
+        self.bytes_written = bytes_written
 
     def prometheus(self) -> str:
         lines: list[str] = []

@@ -12,7 +12,6 @@ import itertools
 import logging
 import sys
 import uuid
-from collections import Counter
 from datetime import datetime, timezone
 
 import orjson
@@ -174,9 +173,8 @@ class CollectorApp:
         self.collector = Collector(settings)
         metrics = self.collector.metrics
 
-        def on_flush(seconds, objects, keys):
-            metrics.record_flush(seconds, Counter(o.kind for o in objects if o.lines), 0)
-            metrics.bytes_written = self.raw_sink.bytes_written
+        def on_flush(seconds: float) -> None:
+            metrics.record_flush(seconds, self.sink.writer.objects_written, self.sink.writer.bytes_written)
 
         self.raw_sink = RawSink(settings.raw_uri)
         self.sink = GroupCommitSink(self.raw_sink, settings.flush_interval_ms / 1000, settings.flush_max_bytes, on_flush,
@@ -204,6 +202,9 @@ class CollectorApp:
             swept = await asyncio.to_thread(self.raw_sink.sweep_temp_files, datetime.now(timezone.utc))
             if swept:
                 logger.info("removed temp files of unacknowledged writes", extra={"files": swept})
+            recovered = await asyncio.to_thread(self.sink.recover)
+            if recovered:
+                logger.info("sealed the open segments a collector that stopped left", extra={"objects": recovered})
             logger.info("collector ready", extra={"raw_uri": self.raw_sink.root})
             yield
             await self.sink.close()

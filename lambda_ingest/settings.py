@@ -29,7 +29,7 @@ class Settings:
     dedupe_max_ids: int = 200_000             # ~30 MB of ids
     flush_interval_ms: float = 50.0
     flush_max_bytes: int = 5_000_000
-    flush_concurrency: int = 2                  # flushes (fsync / PutObject) in flight at once
+    flush_concurrency: int = 2                  # PutObjects in flight at once (S3; a local flush is one step)
     max_body_bytes: int = MAX_BODY_BYTES
     max_batch_events: int = MAX_BATCH_EVENTS
 

@@ -8,7 +8,8 @@ renamed into place and its folder fsync'ed; an S3 object is one completed PutObj
 *.ndjson.gz, so they never see a partial object.
 
 RawSink is synchronous (the Lambda handler, the simulator's backfill). GroupCommitSink is the local
-server's: concurrent requests wait on one shared flush, one object per kind and hour per flush.
+server's: concurrent requests wait on one shared flush; in a local folder it appends to open segments that
+become objects every ~50 ms (segments.py), on S3 it puts one object per kind and hour per flush.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import random
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -28,6 +30,7 @@ import orjson
 from isal import igzip
 
 from contract import layout
+from lambda_ingest.segments import SegmentWriter
 
 # A private generator seeded from os.urandom (never the global one: a seeded simulation must not repeat keys),
 # reseeded in a forked child so that parent and child never draw the same object ids.
@@ -57,7 +60,7 @@ class RawSink:
         self.compresslevel = compresslevel
         self._s3 = None
         self._known_dirs: set[Path] = set()
-        self.objects_written = 0
+        self.objects_written: Counter[str] = Counter()   # by kind
         self.bytes_written = 0
         self._count_lock = threading.Lock()
         if self.root.startswith("s3://"):
@@ -85,7 +88,7 @@ class RawSink:
                     for o in objects if o.lines]
         uris = [self._put_s3(key, data) for key, data in payloads] if self.is_s3 else self._write_local(payloads)
         with self._count_lock:  # the group commit runs several flushes at once
-            self.objects_written += len(payloads)
+            self.objects_written.update(o.kind for o in objects if o.lines)
             self.bytes_written += sum(len(data) for _, data in payloads)
         return uris
 
@@ -153,13 +156,17 @@ class GroupCommitSink:
     longer gains nothing), after `interval` at the latest, or at `max_bytes`. A request's store() returns
     only once its lines are durable, and raises if the flush failed (nothing of it was acknowledged).
 
-    Flushes are pipelined: up to `max_in_flight` run at once in worker threads (gzip, write, fsync or
-    PutObject), so a request never waits behind another request's fsync for a slot it does not need;
-    while every slot is busy, new requests gather into the next flush (the batch grows with the load)."""
+    A flush to a local folder appends to open segments on the event loop (the loop waits for the fdatasync;
+    requests gather in the sockets meanwhile), sealed into objects `interval` after they were opened or at
+    `max_bytes` (segments.py). A flush to S3 puts one object per kind and hour from a worker thread; those
+    are pipelined: up to `max_in_flight` run at once, so a request never waits behind another request's
+    PutObject for a slot it does not need; while every slot is busy, new requests gather into the next
+    flush (the batch grows with the load)."""
 
-    def __init__(self, sink: RawSink, interval: float = 0.05, max_bytes: int = 5_000_000, on_flush: Callable | None = None,
-                 max_in_flight: int = 4):
+    def __init__(self, sink: RawSink, interval: float = 0.05, max_bytes: int = 5_000_000,
+                 on_flush: Callable[[float], None] | None = None, max_in_flight: int = 4):
         self.sink = sink
+        self.segments = None if sink.is_s3 else SegmentWriter(sink.local_root, interval, max_bytes, sink.compresslevel)
         self.interval = interval
         self.max_bytes = max_bytes
         self.on_flush = on_flush
@@ -169,10 +176,21 @@ class GroupCommitSink:
         self._pending_bytes = 0
         self._first_at = 0.0
         self._waiters: list[asyncio.Future] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
         self._flushes: set[asyncio.Task] = set()
+        self._seals: set[asyncio.Task] = set()
         self._closing = False
+
+    @property
+    def writer(self) -> RawSink | SegmentWriter:
+        """What writes the files (and counts objects_written / bytes_written)."""
+        return self.segments or self.sink
+
+    def recover(self) -> int:
+        """Seal the open segments a collector that stopped left behind (at start-up, before serving)."""
+        return self.segments.recover() if self.segments is not None else 0
 
     def _add(self, kind: str, received_at: datetime, lines: list[bytes]) -> None:
         hour = received_at.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
@@ -192,7 +210,7 @@ class GroupCommitSink:
             self._add(layout.EVENTS, received_at, event_lines)
         if rejected_lines:
             self._add(layout.REJECTED, received_at, rejected_lines)
-        waiter = asyncio.get_running_loop().create_future()
+        waiter = self._loop.create_future()  # the loop kept: get_running_loop() is a getpid() syscall each time
         self._waiters.append(waiter)
         if len(self._flushes) < self.max_in_flight:  # else the flusher waits for a slot: _flush_done wakes it
             self._wake.set()
@@ -204,16 +222,16 @@ class GroupCommitSink:
             self._wake.set()
 
     def _start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="raw-store-flusher")
+        self._task = self._loop.create_task(self._run(), name="raw-store-flusher")
 
     async def _run(self) -> None:
         while True:
             if not self._pending or len(self._flushes) >= self.max_in_flight:
                 if self._closing and not self._pending:
                     return
-                await self._wake.wait()
-                self._wake.clear()
+                await self._wait_or_seal()
                 continue
             # Gather more requests while some are still on their way, up to the interval / size cap.
             while not self._closing and self.busy_requests > 0 and self._pending_bytes < self.max_bytes:
@@ -227,9 +245,34 @@ class GroupCommitSink:
                 self._wake.clear()
             objects, waiters = list(self._pending.values()), self._waiters
             self._pending, self._waiters, self._pending_bytes = {}, [], 0
-            flush = asyncio.get_running_loop().create_task(self._flush(objects, waiters))
+            flush = self._loop.create_task(self._flush(objects, waiters))
             self._flushes.add(flush)
             flush.add_done_callback(self._flush_done)
+
+    async def _wait_or_seal(self) -> None:
+        """Wait to be woken (a request, a free slot); seal the open segments that come due meanwhile."""
+        due_at = self.segments.next_due_at() if self.segments is not None else None
+        if due_at is None:
+            await self._wake.wait()
+        else:
+            try:
+                await asyncio.wait_for(self._wake.wait(), max(0.0, due_at - time.monotonic()))
+            except TimeoutError:
+                self._seal_later(self.segments.take_due(time.monotonic()))
+                return
+        self._wake.clear()
+
+    def _seal_later(self, segments: list) -> None:
+        """Seal in the background (the segments' lines are durable and answered for already)."""
+        if segments:
+            seal = self._loop.create_task(asyncio.to_thread(self.segments.seal, segments))
+            self._seals.add(seal)
+            seal.add_done_callback(self._sealed)
+
+    def _sealed(self, seal: asyncio.Task) -> None:
+        self._seals.discard(seal)
+        if not seal.cancelled():
+            seal.exception()  # logged by SegmentWriter.seal; the segment waits in the open folder for the next start
 
     def _flush_done(self, flush: asyncio.Task) -> None:
         self._flushes.discard(flush)
@@ -238,7 +281,10 @@ class GroupCommitSink:
     async def _flush(self, objects: list[RawObject], waiters: list[asyncio.Future]) -> None:
         started = time.perf_counter()
         try:
-            keys = await asyncio.to_thread(self.sink.write_objects, objects)
+            if self.segments is None:
+                await asyncio.to_thread(self.sink.write_objects, objects)
+            else:
+                self._append(objects)
         except Exception as exc:  # noqa: BLE001 - every waiter must hear about it
             for waiter in waiters:
                 if not waiter.done():
@@ -246,18 +292,33 @@ class GroupCommitSink:
             return
         if self.on_flush is not None:
             try:
-                self.on_flush(time.perf_counter() - started, objects, keys)
+                self.on_flush(time.perf_counter() - started)
             except Exception:  # noqa: BLE001 - bookkeeping must never fail a durable write
                 pass
         for waiter in waiters:
             if not waiter.done():
                 waiter.set_result(None)
 
+    def _append(self, objects: list[RawObject]) -> None:
+        """Append the flush's lines to open segments, durably, on the event loop (SegmentWriter.append says why);
+        seal the segments that are due in a worker thread."""
+        segments = self.segments
+        batch = [(segments.take(o.kind, o.received_at), o.lines) for o in objects if o.lines]
+        try:
+            segments.append(batch)
+        finally:
+            segments.give_back([segment for segment, _ in batch])
+        self._seal_later(segments.take_due(time.monotonic()))
+
     async def close(self) -> None:
-        """Flush what is pending and stop the flusher."""
+        """Flush what is pending, seal every open segment and stop the flusher."""
         self._closing = True
         if self._task is not None and not self._task.done():
             self._wake.set()
             await self._task
         while self._flushes:
             await asyncio.gather(*self._flushes, return_exceptions=True)
+        if self.segments is not None:
+            self._seal_later(self.segments.take_all())
+        while self._seals:
+            await asyncio.gather(*self._seals, return_exceptions=True)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from lambda_ingest.segments import wait_sealed
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -52,7 +54,8 @@ def make_event(event_type: str = "view", **fields) -> dict:
 
 
 def read_raw(root: Path, kind: str = "events") -> list[dict]:
-    """Every line of every object of one kind in a local raw store."""
+    """Every line of every object of one kind in a local raw store (once its open segments are sealed)."""
+    wait_sealed(root)
     lines = []
     for path in sorted((root / kind).rglob("*.ndjson.gz")):
         with gzip.open(path, "rt", encoding="utf-8") as f:
@@ -62,6 +65,7 @@ def read_raw(root: Path, kind: str = "events") -> list[dict]:
 
 def raw_text(root: Path) -> str:
     """All decompressed text in a raw store (events and rejected), for 'nothing personal survives' checks."""
+    wait_sealed(root)
     return "".join(gzip.open(p, "rt", encoding="utf-8").read() for p in sorted(root.rglob("*.ndjson.gz")))
 
 

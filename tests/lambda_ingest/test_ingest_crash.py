@@ -1,5 +1,6 @@
-"""Durability: kill -9 the collector under concurrent load; every event it acknowledged (202) must be in the
-raw store, in complete, readable objects. Also: concurrent requests share objects (group commit)."""
+"""Durability: kill -9 the collector under concurrent load; every event it acknowledged (202) must be durable,
+and in complete, readable objects once a collector starts again on the same root (it seals the open segments
+the killed one left). Also: concurrent requests share objects (group commit)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import signal
 import time
 
 import httpx
-from ingest_helpers import CHROME_UA, make_event, read_raw
+from ingest_helpers import CHROME_UA, make_event, read_raw, wait_sealed
 
 
 async def hammer(url: str, workers: int, batch: int, seconds: float, acked: list[str], stop: asyncio.Event) -> int:
@@ -53,13 +54,13 @@ def test_every_acknowledged_event_survives_kill_9(start_collector):
     assert collector.proc.returncode == -signal.SIGKILL
     assert len(acked) >= 300
 
+    # A new collector on the same root seals what the killed one left open, then writes next to it.
+    again = start_collector(raw=collector.raw)
+    assert not list((collector.raw / ".open").iterdir())
     stored = [e["event_id"] for e in read_raw(collector.raw)]      # every object reads to the end
     missing = set(acked) - set(stored)
     assert not missing, f"{len(missing)} acknowledged events lost"
     assert len(stored) == len(set(stored))
-
-    # The store stays usable after the crash: a new collector on the same root writes next to the old objects.
-    again = start_collector(raw=collector.raw)
     assert again.post({"events": [make_event()]}).status_code == 202
 
 
@@ -76,6 +77,7 @@ def test_concurrent_requests_share_objects(start_collector):
             acked.append(response.json()["request_id"])
 
     asyncio.run(burst())
+    assert wait_sealed(collector.raw)
     objects = list((collector.raw / "events").rglob("*.ndjson.gz"))
     assert len(read_raw(collector.raw)) == 60
     assert len(objects) < 60, "group commit should put concurrent requests into shared objects"
@@ -87,13 +89,13 @@ def test_concurrent_requests_share_objects(start_collector):
 def test_a_failed_write_is_503_and_the_retry_is_stored(start_collector, tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()
-    (raw / "events").write_text("a file where the events folder should be")   # the raw store cannot be written
     collector = start_collector(raw=raw)
+    (raw / ".open").write_text("a file where the open segments should be")   # the raw store cannot be written
     batch = {"events": [make_event(), make_event()]}
     failed = collector.post(batch)
     assert failed.status_code == 503 and failed.headers["retry-after"] == "1"
     assert failed.json()["error"] == "storage_unavailable"
-    (raw / "events").unlink()
+    (raw / ".open").unlink()
     retry = collector.post(batch).json()
     assert (retry["accepted"], retry["duplicates"]) == (2, 0)   # the failed attempt did not mark them as seen
     assert {e["event_id"] for e in read_raw(raw)} == {e["event_id"] for e in batch["events"]}

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import httpx
 import pytest
-from ingest_helpers import make_event, read_raw
+from ingest_helpers import make_event, read_raw, wait_sealed
 
 from contract import layout
 
@@ -39,6 +39,7 @@ def test_a_batch_with_bad_events_stores_the_good_ones(shared_collector):
 
 def test_objects_are_in_the_received_hour_partition(shared_collector):
     shared_collector.post({"events": [make_event()]})
+    assert wait_sealed(shared_collector.raw)
     for path in (shared_collector.raw / "events").rglob("*.ndjson.gz"):
         key = path.relative_to(shared_collector.raw).as_posix()
         hour = layout.partition_hour(key)
@@ -47,6 +48,7 @@ def test_objects_are_in_the_received_hour_partition(shared_collector):
                 received = datetime.fromisoformat(json.loads(line)["received_at"].replace("Z", "+00:00"))
                 assert received.replace(minute=0, second=0, microsecond=0) == hour
     assert not list(shared_collector.raw.rglob("*.tmp"))  # no partial objects left behind
+    assert not list((shared_collector.raw / ".open").iterdir())  # sealed: no open segment left either
 
 
 def test_single_event_text_plain_gzip_and_base64_bodies(shared_collector):

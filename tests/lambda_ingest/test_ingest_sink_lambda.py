@@ -172,7 +172,7 @@ def test_the_local_server_writes_to_s3(start_collector, s3_bucket, tmp_path):
 
 
 class _SlowObservedSink(RawSink):
-    """A real local RawSink that holds each write a little and records how many run at once."""
+    """A real S3 RawSink (moto's server) that holds each write a little and records how many run at once."""
 
     def __init__(self, root: str, hold: float):
         super().__init__(root)
@@ -197,24 +197,23 @@ class _SlowObservedSink(RawSink):
 
 
 @pytest.mark.parametrize("in_flight", [1, 2])
-def test_group_commit_pipelines_flushes_and_acknowledges_only_durable_lines(tmp_path, in_flight):
-    """GIVEN requests arriving while flushes are slow, THEN at most `in_flight` flushes run at once, the
-    others gather into few objects, and every store() returns only once its own lines are in an object."""
+def test_group_commit_to_s3_pipelines_puts_and_acknowledges_only_stored_lines(s3_bucket, in_flight):
+    """GIVEN requests arriving while PutObjects are slow, THEN at most `in_flight` flushes run at once, the others
+    gather into few objects, and every store() returns only once its own lines are in an object."""
     import asyncio
 
     from lambda_ingest.sink import GroupCommitSink
 
-    sink = _SlowObservedSink(str(tmp_path / "raw"), hold=0.05)
+    sink = _SlowObservedSink(f"s3://{s3_bucket}/site", hold=0.05)
     group = GroupCommitSink(sink, interval=0.05, max_in_flight=in_flight)
 
     def stored_ids() -> set[str]:
-        return {json.loads(line)["id"] for path in (tmp_path / "raw").rglob("*.ndjson.gz")
-                for line in gzip.open(path).read().splitlines()}
+        return {line["id"] for lines in s3_lines(s3_bucket, "site/").values() for line in lines}
 
     async def request(i: int) -> None:
         await asyncio.sleep(i * 0.002)
         await group.store([json.dumps({"id": f"e{i}"}).encode() + b"\n"], [], RECEIVED)
-        assert f"e{i}" in stored_ids()          # durable before the answer
+        assert f"e{i}" in await asyncio.to_thread(stored_ids)   # stored before the answer
 
     async def main() -> None:
         await asyncio.gather(*(request(i) for i in range(60)))

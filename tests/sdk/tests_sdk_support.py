@@ -8,6 +8,8 @@ import socket
 from collections import Counter
 from pathlib import Path
 
+from lambda_ingest.segments import wait_sealed
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SDK_DIR = REPO_ROOT / "sdk"
 
@@ -19,7 +21,9 @@ def free_port() -> int:
 
 
 def raw_lines(root: Path, kind: str = "events") -> list[dict]:
-    """Every line of every gzip NDJSON object under <root>/<kind>/ (hour partitions)."""
+    """Every line of every gzip NDJSON object under <root>/<kind>/ (hour partitions), once the collector writing
+    there has sealed what it answered for."""
+    wait_sealed(root)
     lines = []
     for obj in sorted((root / kind).rglob("*.ndjson.gz")):
         with gzip.open(obj, "rt", encoding="utf-8") as f:

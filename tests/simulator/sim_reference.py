@@ -16,6 +16,8 @@ from decimal import Decimal
 import orjson
 from isal import igzip
 
+from lambda_ingest.segments import wait_sealed
+
 TIMEOUT_S = 30 * 60
 
 
@@ -24,7 +26,9 @@ def _ts(text: str) -> float:
 
 
 def read_lines(root: str, kind: str = "events") -> tuple[list[dict], int]:
-    """Every parseable line with the required keys, and the number of lines that are not."""
+    """Every parseable line with the required keys, and the number of lines that are not (once a collector
+    writing there has sealed what it answered for)."""
+    wait_sealed(root)
     good, bad = [], 0
     for path in sorted(glob.glob(os.path.join(root, kind, "**", "*.ndjson.gz"), recursive=True)):
         for line in igzip.decompress(open(path, "rb").read()).splitlines():
