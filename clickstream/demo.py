@@ -216,6 +216,7 @@ def main(serve: bool, port: int, ingest_port: int, days: float, visitors_per_day
 def run_demo(serve: bool, port: int, ingest_port: int, days: float, visitors_per_day: int, seed: int) -> None:
     import warnings
 
+    from lambda_ingest.segments import wait_sealed
     from simulator.run import SimulationError, Settings, simulate
 
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")  # platformdirs, on servers without a session
@@ -273,7 +274,9 @@ def run_demo(serve: bool, port: int, ingest_port: int, days: float, visitors_per
         if summary.get("warning"):
             say(click.style("warning: ", fg="yellow") + summary["warning"])
         if not serve:
-            stop_process(ingest)
+            stop_process(ingest)  # it seals its open segments as it stops
+        elif not raw_uri.startswith("s3://"):
+            wait_sealed(raw_uri)  # every answered line in an object (~50 ms) before the loader lists them
 
         # From the last demo load (an interrupted run's leftovers too); the manifest skips what is loaded.
         since_s = state["loaded_until"] - 3600 if "loaded_until" in state else load_since - 7 * 86400
